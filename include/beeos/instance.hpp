@@ -1,0 +1,112 @@
+// Copyright (c) 2026 The beeos authors. Distributed under the Boost Software License, Version 1.0.
+#ifndef BEEOS_INSTANCE_HPP
+#define BEEOS_INSTANCE_HPP
+
+#include <beeos/timestamp.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <ostream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace beeos {
+
+/// Lifecycle status of an instance (`InstanceDataDTO.status`).
+/// Values the client does not know (the API adds them in minor versions) map to `unknown`;
+/// the text the server sent stays in `instance::status_text`.
+enum class instance_status { unknown, pending, provisioning, running, stopped, terminated };
+
+/// The state the control plane drives an instance towards (`InstanceDataDTO.desiredStatus`).
+enum class desired_state { unknown, running, stopped, terminated };
+
+/// Whether the instance's runtime is reachable (`InstanceDataDTO.connectivity`).
+enum class connectivity_state { unknown, online, offline };
+
+/// State of the runtime's message connection (`InstanceDataDTO.msConnectionStatus`).
+enum class ms_connection_state { unknown, connecting, connected, reconnecting, disconnected, failed };
+
+/// The wire spelling of each value, e.g. `"provisioning"`; `"unknown"` for `unknown`.
+std::string_view to_string(instance_status v) noexcept;
+std::string_view to_string(desired_state v) noexcept;
+std::string_view to_string(connectivity_state v) noexcept;
+std::string_view to_string(ms_connection_state v) noexcept;
+
+/// Writes the wire spelling (for logs and test diagnostics).
+inline std::ostream& operator<<(std::ostream& os, instance_status v) { return os << to_string(v); }
+inline std::ostream& operator<<(std::ostream& os, desired_state v) { return os << to_string(v); }
+inline std::ostream& operator<<(std::ostream& os, connectivity_state v) { return os << to_string(v); }
+inline std::ostream& operator<<(std::ostream& os, ms_connection_state v) { return os << to_string(v); }
+
+/// One BeeOS instance: the `data` of a `getInstance` response (`InstanceDataDTO`).
+///
+/// A plain value type. Every property of the schema is a member with its snake_case name.
+/// Fields the server omitted or sent as JSON `null` keep the defaults below (empty, 0, false,
+/// `unknown`, `std::nullopt`): real servers omit fields the schema calls required.
+struct instance
+{
+    std::string id;
+    std::string owner_id;
+    std::string agent_framework;
+    std::string provider_id;
+    std::string external_id;
+    std::string os_type;
+    std::string hosting_type;
+    std::string cloud_provider;
+    std::string name;
+    std::string model_primary;
+    std::vector<std::string> models;
+
+    instance_status status = instance_status::unknown;
+    std::string status_text;  ///< `status` as the server spelled it (empty when absent)
+    desired_state desired_status = desired_state::unknown;
+    std::string desired_status_text;  ///< `desiredStatus` as the server spelled it
+
+    std::string endpoint;
+    std::string bridge_id;
+    std::string identity_id;
+    std::int64_t total_run_seconds = 0;
+
+    connectivity_state connectivity = connectivity_state::unknown;
+    std::string connectivity_text;  ///< `connectivity` as the server spelled it
+    std::string connectivity_reason;  ///< open string, e.g. `device_disconnected`
+    std::string halt_reason;
+
+    boost::json::object provider_config;  ///< sanitized provider config, passed through as is
+    std::string public_ip;
+    std::string cluster_id;
+    std::string region;
+    std::string image_id;
+    std::string image_ref;
+    bool is_trial = false;
+    std::optional<timestamp> expires_at;
+    std::string error_message;
+    std::string system_prompt;
+    boost::json::object mcp_servers;
+
+    std::optional<timestamp> started_at;
+    std::optional<timestamp> stopped_at;
+    std::optional<timestamp> status_entered_at;
+    std::optional<timestamp> connectivity_updated_at;
+
+    ms_connection_state ms_connection_status = ms_connection_state::unknown;
+    std::string ms_connection_status_text;  ///< `msConnectionStatus` as the server spelled it
+    std::optional<timestamp> ms_connection_updated_at;
+
+    std::optional<timestamp> created_at;
+    std::optional<timestamp> updated_at;
+    std::string screenshot_url;
+    std::optional<timestamp> screenshot_updated_at;
+
+    /// The frozen capability declaration; `std::nullopt` when the server omitted it.
+    std::optional<boost::json::object> capabilities;
+
+    friend bool operator==(const instance&, const instance&) = default;
+};
+
+}  // namespace beeos
+
+#endif

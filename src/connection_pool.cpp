@@ -1,0 +1,330 @@
+// Copyright (c) 2026 The beeos authors. Distributed under the Boost Software License, Version 1.0.
+#include "connection_pool.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace beeos::detail {
+
+// ---------------------------------------------------------------------------------------------
+// pool_state
+
+void pool_state::drop_expired(clock_type::time_point now, std::vector<std::unique_ptr<http_connection>>& to_close)
+{
+    // Servers drop keep-alive connections after their own idle limit; closing ours first
+    // avoids sending a request into a connection the server is closing.
+    while (!idle_.empty() && now - idle_.front()->idle_since >= idle_timeout_)
+    {
+        to_close.push_back(std::move(idle_.front()));
+        idle_.pop_front();
+        --slots_;
+    }
+}
+
+pool_state::acquire_result pool_state::try_acquire(clock_type::time_point now, std::vector<std::unique_ptr<http_connection>>& to_close)
+{
+    acquire_result r;
+    if (shut_down_)
+    {
+        r.grant = grant_kind::shut_down;
+        return r;
+    }
+    drop_expired(now, to_close);
+    // Waiters come first: a newcomer never overtakes a queued call.
+    if (!waiters_.empty())
+        return r;
+    if (!idle_.empty())
+    {
+        r.grant = grant_kind::connection;
+        r.conn = std::move(idle_.back());
+        idle_.pop_back();
+        return r;
+    }
+    if (slots_ < max_)
+    {
+        ++slots_;
+        ++slots_granted_;
+        r.grant = grant_kind::slot;
+    }
+    return r;
+}
+
+bool pool_state::remove(pool_waiter* w)
+{
+    auto it = std::find(waiters_.begin(), waiters_.end(), w);
+    if (it == waiters_.end())
+        return false;
+    waiters_.erase(it);
+    return true;
+}
+
+pool_waiter* pool_state::grant_slot_to_first_waiter()
+{
+    if (waiters_.empty())
+    {
+        --slots_;
+        return nullptr;
+    }
+    pool_waiter* w = waiters_.front();
+    waiters_.pop_front();
+    w->grant = grant_kind::slot;
+    ++slots_granted_;
+    return w;
+}
+
+pool_waiter* pool_state::release(std::unique_ptr<http_connection> conn, clock_type::time_point now, std::vector<std::unique_ptr<http_connection>>& to_close)
+{
+    if (!conn->reusable() || shut_down_)
+    {
+        to_close.push_back(std::move(conn));
+        if (shut_down_)
+        {
+            --slots_;
+            return nullptr;
+        }
+        return grant_slot_to_first_waiter();
+    }
+    conn->idle_since = now;
+    if (!waiters_.empty())
+    {
+        pool_waiter* w = waiters_.front();
+        waiters_.pop_front();
+        w->grant = grant_kind::connection;
+        w->conn = std::move(conn);
+        return w;
+    }
+    idle_.push_back(std::move(conn));
+    drop_expired(now, to_close);
+    return nullptr;
+}
+
+pool_waiter* pool_state::release_slot()
+{
+    if (shut_down_)
+    {
+        --slots_;
+        return nullptr;
+    }
+    return grant_slot_to_first_waiter();
+}
+
+void pool_state::shut_down(std::vector<std::unique_ptr<http_connection>>& to_close, std::vector<pool_waiter*>& to_notify)
+{
+    shut_down_ = true;
+    for (auto& c : idle_)
+        to_close.push_back(std::move(c));
+    slots_ -= idle_.size();
+    idle_.clear();
+    for (pool_waiter* w : waiters_)
+    {
+        w->grant = grant_kind::shut_down;
+        to_notify.push_back(w);
+    }
+    waiters_.clear();
+}
+
+// ---------------------------------------------------------------------------------------------
+// connection_pool
+
+namespace {
+
+// A waiter parks on a timer that expires at the call's deadline; being granted something
+// cancels the timer. The cancel is posted to the waiter's strand, which is running the
+// coroutine that enqueued it, so it can only run after the wait has started.
+class timer_waiter final : public pool_waiter, public std::enable_shared_from_this<timer_waiter>
+{
+public:
+    timer_waiter(const asio::any_io_executor& strand, clock_type::time_point deadline) : strand_(strand), timer_(strand, deadline) {}
+
+    void notify() override
+    {
+        asio::post(strand_, [self = shared_from_this()] { self->timer_.cancel(); });
+    }
+
+    asio::steady_timer& timer() noexcept { return timer_; }
+
+private:
+    asio::any_io_executor strand_;
+    asio::steady_timer timer_;
+};
+
+}  // namespace
+
+connection_pool::connection_pool(
+    asio::any_io_executor ex,
+    std::shared_ptr<const connection_settings> settings,
+    std::size_t max_connections,
+    std::chrono::milliseconds idle_timeout
+)
+    : ex_(std::move(ex)), settings_(std::move(settings)), max_connections_(max_connections), state_(max_connections, idle_timeout)
+{
+}
+
+connection_pool::~connection_pool() { shut_down(); }
+
+std::unique_ptr<http_connection> connection_pool::make_connection() { return make_http_connection(ex_, settings_); }
+
+void connection_pool::close_all(std::vector<std::unique_ptr<http_connection>>& conns) noexcept
+{
+    for (auto& c : conns)
+        c->close();
+    conns.clear();
+}
+
+asio::awaitable<void> connection_pool::async_acquire(clock_type::time_point deadline, connection_lease& lease, error_code& ec, error_info& info)
+{
+    std::vector<std::unique_ptr<http_connection>> to_close;
+    std::shared_ptr<timer_waiter> waiter;
+    auto strand = co_await asio::this_coro::executor;
+    {
+        std::lock_guard lock(mtx_);
+        auto r = state_.try_acquire(clock_type::now(), to_close);
+        switch (r.grant)
+        {
+        case grant_kind::connection:
+            lease = {std::move(r.conn), false};
+            break;
+        case grant_kind::slot:
+            lease = {nullptr, true};
+            break;
+        case grant_kind::shut_down:
+            break;
+        case grant_kind::none:
+            waiter = std::make_shared<timer_waiter>(strand, deadline);
+            state_.enqueue(waiter.get());
+            break;
+        }
+        if (r.grant == grant_kind::shut_down)
+        {
+            ec = errc::shut_down;
+            info.detail = "the client was closed";
+        }
+    }
+    close_all(to_close);
+    if (lease.fresh)
+        lease.conn = make_connection();
+    if (!waiter)
+        co_return;
+
+    // If this frame is destroyed while parked (its io_context destroyed), unlink the waiter so
+    // the pool never touches a dead one.
+    struct unlink_on_exit
+    {
+        connection_pool* pool;
+        pool_waiter* w;
+        ~unlink_on_exit()
+        {
+            std::lock_guard lock(pool->mtx_);
+            pool->state_.remove(w);
+        }
+    } unlink{this, waiter.get()};
+
+    error_code wait_ec;
+    co_await waiter->timer().async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
+    auto cs = co_await asio::this_coro::cancellation_state;
+    bool caller_cancelled = cs.cancelled() != asio::cancellation_type::none;
+
+    grant_kind grant;
+    {
+        std::lock_guard lock(mtx_);
+        grant = waiter->grant;
+    }
+
+    if (grant == grant_kind::shut_down)
+    {
+        ec = errc::shut_down;
+        info.detail = "the client was closed while the call waited for a connection";
+        co_return;
+    }
+    if (grant == grant_kind::none || caller_cancelled)
+    {
+        // A grant that raced with the caller's cancellation goes back to the pool untouched.
+        if (grant == grant_kind::connection)
+            release(std::move(waiter->conn));
+        else if (grant == grant_kind::slot)
+            release_slot();
+        if (caller_cancelled || wait_ec == asio::error::operation_aborted)
+        {
+            ec = errc::cancelled;
+            info.detail = "cancelled while waiting for a free connection";
+        }
+        else
+        {
+            ec = errc::timeout;
+            info.detail = "no connection became free within the request_timeout (all " + std::to_string(max_connections_) +
+                          " of max_connections busy)";
+        }
+        co_return;
+    }
+    if (grant == grant_kind::connection)
+        lease = {std::move(waiter->conn), false};
+    else
+        lease = {make_connection(), true};
+}
+
+void connection_pool::release(std::unique_ptr<http_connection> conn)
+{
+    std::vector<std::unique_ptr<http_connection>> to_close;
+    pool_waiter* w;
+    {
+        // Notify under the lock: once it is released, a granted waiter may wake, finish and
+        // be destroyed.
+        std::lock_guard lock(mtx_);
+        w = state_.release(std::move(conn), clock_type::now(), to_close);
+        if (w)
+            w->notify();
+    }
+    close_all(to_close);
+}
+
+void connection_pool::release_slot()
+{
+    pool_waiter* w;
+    {
+        std::lock_guard lock(mtx_);
+        w = state_.release_slot();
+        if (w)
+            w->notify();
+    }
+}
+
+std::unique_ptr<http_connection> connection_pool::replace(std::unique_ptr<http_connection> failed)
+{
+    failed->close();
+    failed.reset();
+    {
+        std::lock_guard lock(mtx_);
+        state_.note_replacement();
+    }
+    return make_connection();
+}
+
+void connection_pool::shut_down()
+{
+    std::vector<std::unique_ptr<http_connection>> to_close;
+    std::vector<pool_waiter*> to_notify;
+    {
+        std::lock_guard lock(mtx_);
+        if (state_.is_shut_down())
+            return;
+        state_.shut_down(to_close, to_notify);
+        for (pool_waiter* w : to_notify)
+            w->notify();
+    }
+    close_all(to_close);
+}
+
+std::size_t connection_pool::connections_opened() const
+{
+    std::lock_guard lock(mtx_);
+    return state_.slots_granted();
+}
+
+}  // namespace beeos::detail

@@ -1,0 +1,158 @@
+// Copyright (c) 2026 The beeos authors. Distributed under the Boost Software License, Version 1.0.
+#ifndef BEEOS_SRC_CONNECTION_POOL_HPP
+#define BEEOS_SRC_CONNECTION_POOL_HPP
+
+#include "http_connection.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace beeos::detail {
+
+/// What a waiter was given when a connection or a slot became free.
+enum class grant_kind { none, connection, slot, shut_down };
+
+/// A call waiting for a connection. The pool fills `grant`/`conn` and calls `notify()` under
+/// its lock; `notify()` must only schedule the wake-up, never run the waiter inline.
+class pool_waiter
+{
+public:
+    virtual ~pool_waiter() = default;
+    virtual void notify() = 0;
+
+    grant_kind grant = grant_kind::none;
+    std::unique_ptr<http_connection> conn;
+};
+
+/// The pool's bookkeeping without I/O or locking: which idle connection to reuse, when a new one
+/// may be opened, who waits next. Pure decisions, so the unit tests drive it with a fake clock.
+///
+/// Invariant: `open_slots()` = idle + leased connections + connections being opened, and never
+/// exceeds `max_connections`.
+class pool_state
+{
+public:
+    pool_state(std::size_t max_connections, std::chrono::milliseconds idle_timeout)
+        : max_(max_connections), idle_timeout_(idle_timeout)
+    {
+    }
+
+    struct acquire_result
+    {
+        grant_kind grant = grant_kind::none;  ///< none: the caller must enqueue and wait
+        std::unique_ptr<http_connection> conn;
+    };
+
+    /// Reuses the most recently used idle connection that has not been idle too long, else
+    /// reserves a slot for a new connection when below the limit. Connections found idle for
+    /// `idle_timeout` or more are moved to `to_close`.
+    acquire_result try_acquire(clock_type::time_point now, std::vector<std::unique_ptr<http_connection>>& to_close);
+
+    /// FIFO order: the first waiter enqueued is served first.
+    void enqueue(pool_waiter* w) { waiters_.push_back(w); }
+
+    /// Removes a waiter that gave up (deadline or cancellation). False when it was not queued.
+    bool remove(pool_waiter* w);
+
+    /// Takes back a leased connection. A reusable one goes to the first waiter or the idle list;
+    /// any other is moved to `to_close` and its slot goes to the first waiter or is freed.
+    /// Returns the waiter to notify, if any.
+    pool_waiter* release(std::unique_ptr<http_connection> conn, clock_type::time_point now, std::vector<std::unique_ptr<http_connection>>& to_close);
+
+    /// A slot whose connection could not be opened: passed to the first waiter or freed.
+    pool_waiter* release_slot();
+
+    /// Counts a connection opened in the slot of a failed one (`slots_granted` stays truthful).
+    void note_replacement() noexcept { ++slots_granted_; }
+
+    /// Refuses every later request; hands back the idle connections and the waiters to fail.
+    void shut_down(std::vector<std::unique_ptr<http_connection>>& to_close, std::vector<pool_waiter*>& to_notify);
+
+    bool is_shut_down() const noexcept { return shut_down_; }
+    std::size_t open_slots() const noexcept { return slots_; }
+    std::size_t idle_count() const noexcept { return idle_.size(); }
+    std::size_t waiting_count() const noexcept { return waiters_.size(); }
+    /// Connections opened so far: slots granted plus replacements.
+    std::size_t slots_granted() const noexcept { return slots_granted_; }
+    std::size_t max_connections() const noexcept { return max_; }
+
+private:
+    pool_waiter* grant_slot_to_first_waiter();
+    void drop_expired(clock_type::time_point now, std::vector<std::unique_ptr<http_connection>>& to_close);
+
+    std::size_t max_;
+    std::chrono::milliseconds idle_timeout_;
+    std::size_t slots_ = 0;
+    std::size_t slots_granted_ = 0;
+    bool shut_down_ = false;
+    std::deque<std::unique_ptr<http_connection>> idle_;  // oldest first; reuse takes the back
+    std::deque<pool_waiter*> waiters_;
+};
+
+/// A leased connection: ready for an exchange, or new and still to be connected.
+struct connection_lease
+{
+    std::unique_ptr<http_connection> conn;
+    bool fresh = false;
+};
+
+/// The connection pool of one client: `pool_state` behind a mutex that is held for bookkeeping
+/// only, never across I/O, so calls on several threads share it safely.
+class connection_pool
+{
+public:
+    connection_pool(
+        boost::asio::any_io_executor ex,
+        std::shared_ptr<const connection_settings> settings,
+        std::size_t max_connections,
+        std::chrono::milliseconds idle_timeout
+    );
+    ~connection_pool();
+
+    /// Leases a connection, waiting in FIFO order until `deadline` when all are busy. Must be
+    /// awaited from a coroutine running on a strand (`call_ex`): a waiter is woken by a
+    /// cancellation posted to that strand. Fails with `errc::timeout`, `errc::cancelled` or
+    /// `errc::shut_down`.
+    boost::asio::awaitable<void> async_acquire(
+        clock_type::time_point deadline,
+        connection_lease& lease,
+        boost::system::error_code& ec,
+        error_info& info
+    );
+
+    /// Returns a leased connection; it is reused only when `conn->reusable()`.
+    void release(std::unique_ptr<http_connection> conn);
+
+    /// Gives up the slot of a connection that failed to connect.
+    void release_slot();
+
+    /// Replaces a connection that failed in its slot by a new unconnected one.
+    std::unique_ptr<http_connection> replace(std::unique_ptr<http_connection> failed);
+
+    /// Fails waiters with `errc::shut_down`, closes idle connections, refuses later acquires.
+    void shut_down();
+
+    /// Connections opened so far (slots granted for a new connection).
+    std::size_t connections_opened() const;
+
+private:
+    std::unique_ptr<http_connection> make_connection();
+    static void close_all(std::vector<std::unique_ptr<http_connection>>& conns) noexcept;
+
+    boost::asio::any_io_executor ex_;
+    std::shared_ptr<const connection_settings> settings_;
+    std::size_t max_connections_;
+    mutable std::mutex mtx_;
+    pool_state state_;
+};
+
+}  // namespace beeos::detail
+
+#endif

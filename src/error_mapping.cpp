@@ -1,0 +1,122 @@
+// Copyright (c) 2026 The beeos authors. Distributed under the Boost Software License, Version 1.0.
+#include "error_mapping.hpp"
+
+#include "decode_instance.hpp"
+#include "retry_after.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+namespace beeos::detail {
+namespace {
+
+// Server text is kept for the caller but bounded: an error message is not a place for megabytes.
+constexpr std::size_t max_server_text = 1024;
+
+std::string bounded(std::string s, std::string_view token)
+{
+    if (s.size() > max_server_text)
+        s.resize(max_server_text);
+    scrub_secret(s, token);
+    return s;
+}
+
+// A redirect is reported with the origin it points at, never followed: following it would send
+// the bearer token to a host the user did not choose. Path and query are left out, since they
+// may carry signed parameters.
+std::string describe_redirect(const std::string& location)
+{
+    if (location.empty())
+        return "the server answered with a redirect without a Location; redirects are not followed";
+    auto parsed = boost::urls::parse_uri_reference(location);
+    std::string origin;
+    if (parsed && parsed->has_authority())
+    {
+        origin = parsed->has_scheme() ? std::string(parsed->scheme()) + "://" : "//";
+        origin += parsed->encoded_host_and_port();
+    }
+    else
+    {
+        origin = "the same host";
+    }
+    return "the server redirects to " + origin + "; redirects are not followed, so the token is never sent elsewhere";
+}
+
+}  // namespace
+
+void scrub_secret(std::string& text, std::string_view secret)
+{
+    if (secret.empty())
+        return;
+    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos))
+        text.replace(pos, secret.size(), "[redacted]");
+}
+
+errc errc_from_status(int status) noexcept
+{
+    if (status >= 200 && status < 300)
+        return errc{};
+    switch (status)
+    {
+    case 400: return errc::bad_request;
+    case 401: return errc::unauthorized;
+    case 403: return errc::forbidden;
+    case 404: return errc::not_found;
+    case 429: return errc::rate_limited;
+    default: return status >= 500 && status < 600 ? errc::server_error : errc::http_error;
+    }
+}
+
+boost::system::error_code interpret_response(
+    http_response& res,
+    instance& out,
+    error_info& info,
+    std::string_view token,
+    std::chrono::system_clock::time_point now
+)
+{
+    info.http_status = res.status;
+    info.request_id = bounded(res.request_id, token);
+    if (!res.retry_after.empty())
+        info.retry_after = parse_retry_after(res.retry_after, now);
+
+    errc kind = errc_from_status(res.status);
+    if (kind == errc{})
+    {
+        std::string detail;
+        auto ec = decode_instance_envelope(res.body, out, detail);
+        if (!ec)
+            return {};
+        // A 2xx can still carry an error envelope; keep what it says.
+        api_error_body body;
+        if (decode_error_envelope(res.body, body))
+        {
+            info.api_type = bounded(std::move(body.type), token);
+            info.api_code = bounded(std::move(body.code), token);
+            info.message = bounded(std::move(body.message), token);
+            if (!body.request_id.empty())
+                info.request_id = bounded(std::move(body.request_id), token);
+        }
+        info.detail = bounded(std::move(detail), token);
+        return errc::decode;
+    }
+
+    api_error_body body;
+    if (decode_error_envelope(res.body, body))
+    {
+        info.api_type = bounded(std::move(body.type), token);
+        info.api_code = bounded(std::move(body.code), token);
+        info.message = bounded(std::move(body.message), token);
+        if (!body.request_id.empty())
+            info.request_id = bounded(std::move(body.request_id), token);
+    }
+    else if (res.status < 300 || res.status >= 400)
+    {
+        info.detail = "the body (" + std::to_string(res.body.size()) + " bytes) is not a BeeOS error envelope";
+    }
+    if (res.status >= 300 && res.status < 400)
+        info.detail = describe_redirect(res.location);
+    return kind;
+}
+
+}  // namespace beeos::detail

@@ -1,0 +1,35 @@
+// Copyright (c) 2026 The beeos authors. Distributed under the Boost Software License, Version 1.0.
+#ifndef BEEOS_SRC_ERROR_MAPPING_HPP
+#define BEEOS_SRC_ERROR_MAPPING_HPP
+
+#include "http_connection.hpp"
+
+#include <beeos/error.hpp>
+#include <beeos/instance.hpp>
+
+#include <chrono>
+#include <string_view>
+
+namespace beeos::detail {
+
+/// The kind of failure an HTTP status means for `getInstance` (0 for 2xx).
+errc errc_from_status(int status) noexcept;
+
+/// Turns one complete response into the call's outcome: the decoded instance for a 2xx with a
+/// valid envelope, otherwise an `errc` with `info` filled from the status line, the error
+/// envelope (when the body is one), `X-Request-Id` and `Retry-After`. Server text is bounded
+/// and scrubbed of `token`, in case a server echoes the Authorization header back.
+boost::system::error_code interpret_response(
+    http_response& res,
+    instance& out,
+    error_info& info,
+    std::string_view token,
+    std::chrono::system_clock::time_point now
+);
+
+/// Replaces every occurrence of `secret` in `text` with `[redacted]`.
+void scrub_secret(std::string& text, std::string_view secret);
+
+}  // namespace beeos::detail
+
+#endif

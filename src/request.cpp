@@ -1,0 +1,164 @@
+// Copyright (c) 2026 The beeos authors. Distributed under the Boost Software License, Version 1.0.
+#include "request.hpp"
+
+#include <beeos/error.hpp>
+#include <beeos/version.hpp>
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace beeos::detail {
+namespace {
+
+// Counts code points the way JSON Schema's maxLength does; false for malformed UTF-8, which no
+// JSON string on the server side can hold, so such an id could never match.
+bool count_utf8_code_points(std::string_view s, std::size_t& count)
+{
+    count = 0;
+    for (std::size_t i = 0; i < s.size();)
+    {
+        auto c = static_cast<unsigned char>(s[i]);
+        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+        if (len == 0 || i + len > s.size())
+            return false;
+        for (std::size_t k = 1; k < len; ++k)
+            if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80)
+                return false;
+        i += len;
+        ++count;
+    }
+    return true;
+}
+
+}  // namespace
+
+endpoint parse_base_url(std::string_view base_url)
+{
+    auto parsed = boost::urls::parse_absolute_uri(base_url);
+    if (!parsed)
+        throw std::invalid_argument("client_options.base_url is not an absolute URL (expected scheme://host[:port][/path-prefix])");
+    boost::urls::url_view u = *parsed;
+
+    endpoint ep;
+    if (u.scheme_id() == boost::urls::scheme::https)
+        ep.tls = true;
+    else if (u.scheme_id() == boost::urls::scheme::http)
+        ep.tls = false;
+    else
+        throw std::invalid_argument("client_options.base_url must use https:// or http://");
+
+    if (u.has_userinfo())
+        throw std::invalid_argument("client_options.base_url must not contain user information; put credentials in client_options.token");
+    if (u.has_query() || u.has_fragment())
+        throw std::invalid_argument("client_options.base_url must not have a query or fragment");
+
+    switch (u.host_type())
+    {
+    case boost::urls::host_type::name: ep.host = u.encoded_host().decode(); break;
+    case boost::urls::host_type::ipv4: ep.host = u.host_address(); ep.host_is_ip = true; break;
+    case boost::urls::host_type::ipv6: ep.host = u.host_address(); ep.host_is_ip = true; break;
+    default: throw std::invalid_argument("client_options.base_url has no usable host");
+    }
+    if (ep.host.empty())
+        throw std::invalid_argument("client_options.base_url has an empty host");
+
+    if (u.has_port())
+    {
+        if (u.port().empty() || u.port_number() == 0)
+            throw std::invalid_argument("client_options.base_url has an invalid port");
+        ep.port = u.port();
+    }
+    else
+    {
+        ep.port = ep.tls ? "443" : "80";
+    }
+
+    std::string authority_host = u.host_type() == boost::urls::host_type::ipv6 ? "[" + ep.host + "]" : ep.host;
+    bool default_port = !u.has_port() || (ep.tls && ep.port == "443") || (!ep.tls && ep.port == "80");
+    ep.host_header = default_port ? authority_host : authority_host + ":" + ep.port;
+
+    // Keep the prefix as the user encoded it, minus trailing slashes: `https://h/gw/` is `/gw`.
+    std::string prefix(u.encoded_path());
+    while (!prefix.empty() && prefix.back() == '/')
+        prefix.pop_back();
+    ep.path_prefix = std::move(prefix);
+    return ep;
+}
+
+boost::system::error_code validate_id(std::string_view id, std::string& detail)
+{
+    if (id.empty())
+    {
+        detail = "the instance id is empty";
+        return errc::invalid_argument;
+    }
+    std::size_t count = 0;
+    if (!count_utf8_code_points(id, count))
+    {
+        detail = "the instance id is not valid UTF-8";
+        return errc::invalid_argument;
+    }
+    if (count > max_id_length)
+    {
+        detail = "the instance id has " + std::to_string(count) + " characters; the API allows at most " +
+                 std::to_string(max_id_length);
+        return errc::invalid_argument;
+    }
+    return {};
+}
+
+void append_instance_target(std::string& out, std::string_view path_prefix, std::string_view id)
+{
+    out += path_prefix;
+    out += "/api/v1/instances/";
+    // "." and ".." are unreserved, yet as a whole segment they would be resolved away by any
+    // proxy that normalises paths: encode them so the id can never climb out of /instances/.
+    if (std::all_of(id.begin(), id.end(), [](char c) { return c == '.'; }))
+    {
+        for (std::size_t i = 0; i < id.size(); ++i)
+            out += "%2E";
+        return;
+    }
+    boost::urls::encoding_opts opts;
+    opts.space_as_plus = false;
+    out += boost::urls::encode(id, boost::urls::unreserved_chars, opts);
+}
+
+std::string make_fixed_headers(const endpoint& ep, std::string_view token, std::string_view user_agent)
+{
+    std::string h;
+    h += "Host: ";
+    h += ep.host_header;
+    h += "\r\n";
+    if (!token.empty())
+    {
+        h += "Authorization: Bearer ";
+        h += token;
+        h += "\r\n";
+    }
+    h += "Accept: application/json\r\nUser-Agent: ";
+    if (!user_agent.empty())
+    {
+        h += user_agent;
+        h += ' ';
+    }
+    h += "beeos-cpp/" BEEOS_VERSION_STRING "\r\n\r\n";
+    return h;
+}
+
+void build_get_instance_request(std::string& out, const endpoint& ep, std::string_view fixed_headers, std::string_view id)
+{
+    out.clear();
+    out += "GET ";
+    append_instance_target(out, ep.path_prefix, id);
+    out += " HTTP/1.1\r\n";
+    out += fixed_headers;
+}
+
+}  // namespace beeos::detail
