@@ -45,21 +45,25 @@ public:
 constexpr category the_category;
 
 // Server text and ids are data: keep one line, printable, bounded, so a hostile peer cannot
-// forge log lines or flood the message.
+// forge log lines or flood the message. The cut never splits a UTF-8 sequence.
 void append_sanitised(std::string& out, std::string_view text, std::size_t limit)
 {
-    std::size_t n = 0;
-    for (char c : text)
+    std::size_t end = text.size();
+    bool cut = false;
+    if (end > limit)
     {
-        if (n == limit)
-        {
-            out += "...";
-            return;
-        }
+        end = limit;
+        while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80)
+            --end;
+        cut = true;
+    }
+    for (char c : text.substr(0, end))
+    {
         auto u = static_cast<unsigned char>(c);
         out += (u < 0x20 || u == 0x7f) ? ' ' : c;
-        ++n;
     }
+    if (cut)
+        out += "...";
 }
 
 }  // namespace

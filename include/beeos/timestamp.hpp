@@ -19,8 +19,9 @@ using timestamp = std::chrono::sys_time<std::chrono::microseconds>;
 /// Parses an RFC 3339 date-time (`2026-05-14T18:02:11.482913Z`, `...+02:00`).
 ///
 /// Fractions of up to nine digits are accepted and truncated to microseconds; `Z`, `z` and
-/// numeric offsets are accepted; `T` may be lower case. Returns `std::nullopt` for anything
-/// else, including out-of-range fields such as month 13 or February 30.
+/// numeric offsets are accepted; the `T` may be lower case or a single space, as RFC 3339
+/// allows. Years 0001 to 9999. Returns `std::nullopt` for anything else, including
+/// out-of-range fields such as month 13, February 30 or second 60.
 std::optional<timestamp> parse_timestamp(std::string_view text) noexcept;
 
 /// Formats as RFC 3339 in UTC with exactly six fraction digits, e.g. `2026-05-14T18:02:11.482913Z`.

@@ -1,0 +1,117 @@
+// Copyright (c) 2026 The beeos authors. Distributed under the Boost Software License, Version 1.0.
+//
+// base_url parsing, id validation and the request bytes, without sockets.
+#include "request.hpp"
+
+#include <beeos/error.hpp>
+#include <beeos/version.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <stdexcept>
+
+using namespace beeos::detail;
+
+namespace {
+
+std::string target_for(std::string_view id, std::string_view prefix = "")
+{
+    std::string out;
+    append_instance_target(out, prefix, id);
+    return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(request)
+
+BOOST_AUTO_TEST_CASE(base_url_forms)
+{
+    auto d = parse_base_url("https://openapi.beeos.ai");
+    BOOST_TEST(d.tls);
+    BOOST_TEST(d.host == "openapi.beeos.ai");
+    BOOST_TEST(d.port == "443");
+    BOOST_TEST(d.host_header == "openapi.beeos.ai");
+    BOOST_TEST(d.path_prefix == "");
+    BOOST_TEST(!d.host_is_ip);
+
+    auto p = parse_base_url("http://127.0.0.1:8095/gw/v1///");
+    BOOST_TEST(!p.tls);
+    BOOST_TEST(p.port == "8095");
+    BOOST_TEST(p.host_header == "127.0.0.1:8095");
+    BOOST_TEST(p.path_prefix == "/gw/v1");
+    BOOST_TEST(p.host_is_ip);
+
+    auto v6 = parse_base_url("https://[::1]:9443/");
+    BOOST_TEST(v6.host == "::1");
+    BOOST_TEST(v6.host_header == "[::1]:9443");
+    BOOST_TEST(v6.host_is_ip);
+
+    auto explicit_default = parse_base_url("https://h.example:443");
+    BOOST_TEST(explicit_default.host_header == "h.example");
+}
+
+BOOST_AUTO_TEST_CASE(bad_base_urls_throw_without_echoing_credentials)
+{
+    BOOST_CHECK_THROW(parse_base_url("openapi.beeos.ai"), std::invalid_argument);
+    BOOST_CHECK_THROW(parse_base_url("wss://x.example"), std::invalid_argument);
+    BOOST_CHECK_THROW(parse_base_url("https://x.example/?q=1"), std::invalid_argument);
+    BOOST_CHECK_THROW(parse_base_url("https://x.example:0"), std::invalid_argument);
+    BOOST_CHECK_THROW(parse_base_url("https://:443"), std::invalid_argument);
+    try
+    {
+        parse_base_url("https://me:hunter2@x.example");
+        BOOST_ERROR("userinfo accepted");
+    }
+    catch (const std::invalid_argument& e)
+    {
+        BOOST_TEST(std::string_view(e.what()).find("hunter2") == std::string_view::npos);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(ids_are_one_percent_encoded_segment)
+{
+    BOOST_TEST(target_for("inst_123") == "/api/v1/instances/inst_123");
+    BOOST_TEST(target_for("a/b") == "/api/v1/instances/a%2Fb");
+    BOOST_TEST(target_for("q?x=1#f") == "/api/v1/instances/q%3Fx%3D1%23f");
+    BOOST_TEST(target_for("100%") == "/api/v1/instances/100%25");
+    BOOST_TEST(target_for("sp ace") == "/api/v1/instances/sp%20ace");
+    BOOST_TEST(target_for("..") == "/api/v1/instances/%2E%2E");
+    BOOST_TEST(target_for(".") == "/api/v1/instances/%2E");
+    BOOST_TEST(target_for("a.b-c_d~e") == "/api/v1/instances/a.b-c_d~e");
+    BOOST_TEST(target_for("\xc3\xbc") == "/api/v1/instances/%C3%BC");
+    BOOST_TEST(target_for("x", "/gw") == "/gw/api/v1/instances/x");
+}
+
+BOOST_AUTO_TEST_CASE(id_validation_counts_code_points)
+{
+    std::string detail;
+    BOOST_TEST(validate_id("", detail) == beeos::errc::invalid_argument);
+    BOOST_TEST(!validate_id(std::string(128, 'a'), detail));
+    BOOST_TEST(validate_id(std::string(129, 'a'), detail) == beeos::errc::invalid_argument);
+    BOOST_TEST(detail.find("129") != std::string::npos);
+    std::string wide;
+    for (int i = 0; i < 128; ++i)
+        wide += "\xe2\x82\xac";  // euro sign, 3 bytes
+    BOOST_TEST(!validate_id(wide, detail));
+    BOOST_TEST(validate_id(wide + "\xe2\x82\xac", detail) == beeos::errc::invalid_argument);
+    BOOST_TEST(validate_id("\xff\xfe", detail) == beeos::errc::invalid_argument);
+    BOOST_TEST(validate_id("\xe2\x82", detail) == beeos::errc::invalid_argument);  // truncated sequence
+}
+
+BOOST_AUTO_TEST_CASE(request_is_one_buffer_with_the_contract_headers)
+{
+    auto ep = parse_base_url("https://api.example:8443/p");
+    auto fixed = make_fixed_headers(ep, "oag_t", "app/1");
+    std::string req;
+    build_get_instance_request(req, ep, fixed, "i d");
+    BOOST_TEST(req == "GET /p/api/v1/instances/i%20d HTTP/1.1\r\n"
+                      "Host: api.example:8443\r\n"
+                      "Authorization: Bearer oag_t\r\n"
+                      "Accept: application/json\r\n"
+                      "User-Agent: app/1 beeos-cpp/" BEEOS_VERSION_STRING "\r\n\r\n");
+    auto anonymous = make_fixed_headers(ep, "", "");
+    BOOST_TEST(anonymous.find("Authorization") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
