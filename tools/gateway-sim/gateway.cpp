@@ -1,0 +1,1273 @@
+// Copyright (c) 2026 The beeos authors. Distributed under the Boost Software License, Version 1.0.
+//
+// The only Beast-heavy translation unit of the simulator. One coroutine per connection, each on
+// its own strand; shared state sits behind one mutex that is never held across I/O.
+#include "gateway.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <system_error>
+#include <thread>
+#include <type_traits>
+#include <unordered_map>
+
+namespace beeos::sim::detail {
+// Generated at configure time from instance_body.json (see CMakeLists.txt), so the standalone
+// binary needs no data file next to it.
+extern const std::string_view instance_body_json;
+}  // namespace beeos::sim::detail
+
+namespace beeos::sim {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+using request_type = http::request<http::string_body>;
+using response_type = http::response<http::string_body>;
+using tls_stream = ssl::stream<beast::tcp_stream>;
+
+// I/O errors are expected here (clients vanish, tests cut connections); they end a connection,
+// not the server, so no operation throws.
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+
+constexpr std::size_t max_id_chars = 128;  // the contract's maxLength for {id}
+constexpr std::size_t max_header_bytes = 16 * 1024;
+constexpr std::size_t max_request_body_bytes = 64 * 1024;
+constexpr std::size_t idle_read_bytes = 4096;
+constexpr std::size_t stream_piece_bytes = 64 * 1024;
+constexpr std::size_t max_records = 10'000;
+// Long enough for a live peer to answer our close_notify, short enough that a peer that never
+// does (an idle pooled connection) does not pin the coroutine.
+constexpr std::chrono::milliseconds close_notify_wait{250};
+constexpr std::chrono::seconds stop_drain_wait{2};
+constexpr std::chrono::seconds close_idle_wait{5};
+
+void log_exception(std::exception_ptr e)
+{
+    if (!e)
+        return;
+    try
+    {
+        std::rethrow_exception(e);
+    }
+    catch (const std::exception& x)
+    {
+        std::fprintf(stderr, "beeos-gateway-sim: connection failed: %s\n", x.what());
+    }
+    catch (...)
+    {
+        std::fprintf(stderr, "beeos-gateway-sim: connection failed\n");
+    }
+}
+
+// ---- JSON and text helpers --------------------------------------------------------------
+
+void append_json_string(std::string& out, std::string_view s)
+{
+    static constexpr char hex[] = "0123456789abcdef";
+    out += '"';
+    for (char ch : s)
+    {
+        auto c = static_cast<unsigned char>(ch);
+        switch (c)
+        {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (c < 0x20)
+            {
+                out += "\\u00";
+                out += hex[c >> 4];
+                out += hex[c & 0xf];
+            }
+            else
+                out += ch;
+        }
+    }
+    out += '"';
+}
+
+// Counts code points, since the contract's maxLength is in characters, not bytes. Returns
+// false for invalid UTF-8 (overlong forms, surrogates, beyond U+10FFFF): such an id could not
+// be echoed back in a JSON body.
+bool utf8_length(std::string_view s, std::size_t& chars)
+{
+    chars = 0;
+    for (std::size_t i = 0; i < s.size(); ++chars)
+    {
+        auto c = static_cast<unsigned char>(s[i]);
+        std::size_t n;
+        std::uint32_t cp;
+        if (c < 0x80) { ++i; continue; }
+        else if ((c & 0xe0) == 0xc0) { n = 2; cp = c & 0x1f; }
+        else if ((c & 0xf0) == 0xe0) { n = 3; cp = c & 0x0f; }
+        else if ((c & 0xf8) == 0xf0) { n = 4; cp = c & 0x07; }
+        else return false;
+        if (i + n > s.size())
+            return false;
+        for (std::size_t k = 1; k < n; ++k)
+        {
+            auto cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (cc & 0x3f);
+        }
+        static constexpr std::uint32_t min_for_len[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min_for_len[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+int hex_value(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Path-segment decoding: '+' stays '+' (that rule is for query strings only).
+bool pct_decode(std::string_view in, std::string& out)
+{
+    out.clear();
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i)
+    {
+        if (in[i] != '%')
+        {
+            out += in[i];
+            continue;
+        }
+        if (i + 2 >= in.size())
+            return false;
+        int hi = hex_value(in[i + 1]);
+        int lo = hex_value(in[i + 2]);
+        if (hi < 0 || lo < 0)
+            return false;
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+    }
+    return true;
+}
+
+bool iequals(std::string_view a, std::string_view b)
+{
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+std::string_view trim(std::string_view s)
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
+}
+
+// ---- the contract's error vocabulary ------------------------------------------------------
+
+std::string_view error_type(int status)
+{
+    switch (status)
+    {
+    case 401: return "authentication_error";
+    case 403: return "permission_error";
+    case 404: return "not_found_error";
+    case 409: return "conflict_error";
+    case 429: return "rate_limit_error";
+    default: return status >= 500 ? "api_error" : "invalid_request_error";
+    }
+}
+
+std::string_view default_code(int status)
+{
+    switch (status)
+    {
+    case 400: return "invalid_param";
+    case 401: return "unauthorized";
+    case 403: return "forbidden";
+    case 404: return "instance_not_found";
+    case 405: return "method_not_allowed";
+    case 409: return "conflict";
+    case 413: return "payload_too_large";
+    case 429: return "rate_limited";
+    case 503: return "auth_transient";
+    case 504: return "service_timeout";
+    default: return status >= 500 ? "internal_error" : "invalid_request";
+    }
+}
+
+std::string_view default_message(int status)
+{
+    switch (status)
+    {
+    case 400: return "The request is invalid.";
+    case 401: return "Authentication failed.";
+    case 403: return "You do not have access to this resource.";
+    case 404: return "The resource was not found.";
+    case 409: return "The resource is in a conflicting state.";
+    case 429: return "Too many requests; retry later.";
+    case 502: return "Bad gateway.";
+    case 503: return "The service is temporarily unavailable.";
+    case 504: return "The gateway timed out waiting for the service.";
+    default: return status >= 500 ? "Internal server error." : "The request failed.";
+    }
+}
+
+std::string error_body(int status, std::string_view code, std::string_view message,
+                       std::string_view request_id, std::string_view param = {})
+{
+    std::string out;
+    out.reserve(160 + message.size());
+    out += R"({"success":false,"error":{"type":)";
+    append_json_string(out, error_type(status));
+    out += R"(,"code":)";
+    append_json_string(out, code);
+    out += R"(,"message":)";
+    append_json_string(out, message);
+    out += R"(,"request_id":)";
+    append_json_string(out, request_id);
+    if (!param.empty())
+    {
+        out += R"(,"param":)";
+        append_json_string(out, param);
+    }
+    out += "}}";
+    return out;
+}
+
+// ---- success bodies -----------------------------------------------------------------------
+
+// The fixture serialised once and cut around `data.id` and `data.name`, so a success body is
+// three appends instead of a JSON round trip: the server must keep up with ~20k req/s.
+class instance_template
+{
+public:
+    instance_template()
+    {
+        static constexpr std::string_view id_mark = "@@beeos_sim_id@@";
+        static constexpr std::string_view name_mark = "@@beeos_sim_name@@";
+        boost::json::value v = boost::json::parse(detail::instance_body_json);
+        boost::json::object& data = v.at("data").as_object();
+        data["id"] = id_mark;
+        data["name"] = name_mark;
+        std::string text = boost::json::serialize(v);
+
+        std::string quoted_id = '"' + std::string(id_mark) + '"';
+        std::string quoted_name = '"' + std::string(name_mark) + '"';
+        std::size_t id_at = text.find(quoted_id);
+        std::size_t name_at = text.find(quoted_name);
+        id_first_ = id_at < name_at;
+        std::size_t first = std::min(id_at, name_at);
+        std::size_t second = std::max(id_at, name_at);
+        std::size_t first_len = id_first_ ? quoted_id.size() : quoted_name.size();
+        std::size_t second_len = id_first_ ? quoted_name.size() : quoted_id.size();
+        parts_[0] = text.substr(0, first);
+        parts_[1] = text.substr(first + first_len, second - first - first_len);
+        parts_[2] = text.substr(second + second_len);
+    }
+
+    std::string render(std::string_view id) const
+    {
+        std::string name = "sim-" + std::string(id);
+        std::string out;
+        out.reserve(parts_[0].size() + parts_[1].size() + parts_[2].size() + 2 * id.size() +
+                    16);
+        out += parts_[0];
+        append_json_string(out, id_first_ ? id : std::string_view(name));
+        out += parts_[1];
+        append_json_string(out, id_first_ ? std::string_view(name) : id);
+        out += parts_[2];
+        return out;
+    }
+
+private:
+    std::string parts_[3];
+    bool id_first_ = true;
+};
+
+// ---- routing ------------------------------------------------------------------------------
+
+struct route
+{
+    bool matched = false;     // {prefix}/api/v1/instances/{one non-empty segment}
+    std::string id;           // decoded (raw if decoding failed)
+    bool id_valid = false;    // percent-decoding and UTF-8 are well formed
+    std::size_t id_chars = 0;
+};
+
+route parse_target(std::string_view target, std::string_view base)
+{
+    route r;
+    std::string_view path = target.substr(0, target.find('?'));
+    if (!path.starts_with(base))
+        return r;
+    std::string_view segment = path.substr(base.size());
+    if (segment.empty() || segment.find('/') != std::string_view::npos)
+        return r;
+    r.matched = true;
+    if (pct_decode(segment, r.id))
+        r.id_valid = utf8_length(r.id, r.id_chars);
+    else
+        r.id.assign(segment);
+    return r;
+}
+
+enum class auth_result { ok, missing, invalid };
+
+// ---- connection teardown ------------------------------------------------------------------
+
+// RST: SO_LINGER 0 makes close() discard the send queue and reset the connection.
+void abort_connection(beast::tcp_stream& tcp)
+{
+    error_code ec;
+    tcp.socket().set_option(asio::socket_base::linger(true, 0), ec);
+    tcp.close();
+}
+
+// FIN without TLS close_notify, as a crashed or impatient peer would do.
+void drop_connection(beast::tcp_stream& tcp)
+{
+    error_code ec;
+    tcp.socket().shutdown(tcp::socket::shutdown_both, ec);
+    tcp.close();
+}
+
+template <class Stream>
+asio::awaitable<void> graceful_close(Stream& stream, beast::tcp_stream& tcp)
+{
+    if constexpr (std::is_same_v<Stream, tls_stream>)
+    {
+        // Sends close_notify; then waits for the peer's, which an idle client may never send.
+        tcp.expires_after(close_notify_wait);
+        co_await stream.async_shutdown(nothrow);
+    }
+    drop_connection(tcp);
+}
+
+// Writes `res`'s header, then `total` body bytes produced by `fill(offset, dst, n)`, at most
+// `piece` bytes per write, so even a huge body never sits in memory whole. The caller chooses
+// chunked or Content-Length framing in the header.
+template <class Stream, class Fill>
+asio::awaitable<error_code> write_streamed(Stream& stream, beast::tcp_stream& tcp,
+                                           http::response<http::buffer_body>& res,
+                                           std::size_t total, std::size_t piece, Fill fill,
+                                           std::chrono::milliseconds timeout)
+{
+    res.body().data = nullptr;
+    res.body().more = true;
+    http::response_serializer<http::buffer_body> sr{res};
+    tcp.expires_after(timeout);
+    auto [ec, n] = co_await http::async_write_header(stream, sr, nothrow);
+    if (ec)
+        co_return ec;
+    std::string scratch;
+    for (std::size_t sent = 0; sent < total;)
+    {
+        std::size_t k = std::min(piece, total - sent);
+        scratch.resize(k);
+        fill(sent, scratch.data(), k);
+        res.body().data = scratch.data();
+        res.body().size = k;
+        res.body().more = true;
+        tcp.expires_after(timeout);
+        auto [wec, wn] = co_await http::async_write(stream, sr, nothrow);
+        if (wec && wec != http::error::need_buffer)
+            co_return wec;
+        sent += k;
+    }
+    res.body().data = nullptr;
+    res.body().size = 0;
+    res.body().more = false;
+    tcp.expires_after(timeout);
+    auto [fec, fn] = co_await http::async_write(stream, sr, nothrow);
+    co_return fec;
+}
+
+// ---- per-connection state -----------------------------------------------------------------
+
+struct connection
+{
+    explicit connection(asio::any_io_executor ex) : executor(ex), timer(ex) {}
+
+    asio::any_io_executor executor;  // the connection's strand
+    asio::steady_timer timer;        // fault delays; a member so that stop() can cancel it
+
+    // Touched only on the strand.
+    beast::tcp_stream* tcp = nullptr;  // set while the session runs
+    bool idle = false;                 // waiting for the first byte of the next request
+    bool closed = false;               // stop() or close_idle_connections() closed it
+};
+
+// Points the registry's entry at the session's stream for as long as the stream lives.
+struct attachment
+{
+    attachment(connection& c, beast::tcp_stream& tcp) : c_(c) { c_.tcp = &tcp; }
+    ~attachment() { c_.tcp = nullptr; }
+    attachment(const attachment&) = delete;
+    attachment& operator=(const attachment&) = delete;
+    connection& c_;
+};
+
+}  // namespace
+
+struct gateway::impl
+{
+    impl(config c, test_pki p);
+
+    void start();
+    void stop();
+    void close_idle_connections();
+
+    asio::awaitable<void> accept_loop(tcp::acceptor& acceptor);
+    asio::awaitable<void> session(std::shared_ptr<connection> c, std::uint64_t key,
+                                  tcp::socket socket);
+    template <class Stream>
+    asio::awaitable<void> serve(connection& c, Stream& stream, beast::tcp_stream& tcp);
+    template <class Stream>
+    asio::awaitable<bool> respond(connection& c, Stream& stream, beast::tcp_stream& tcp,
+                                  const request_type& req);
+    template <class Stream>
+    asio::awaitable<void> reject(Stream& stream, beast::tcp_stream& tcp, int status,
+                                 std::string_view code, std::string_view message);
+
+    std::unique_ptr<ssl::context> make_ssl_context() const;
+    std::string next_request_id();
+    auth_result check_auth(const request_type& req) const;
+    std::optional<fault> take_fault_locked(const route& r);
+    response_type make_response(int status, unsigned version, std::string body,
+                                const std::string& request_id) const;
+    response_type route_response(const request_type& req, const route& r, auth_result auth,
+                                 const std::optional<std::string>& data,
+                                 const std::string& request_id) const;
+    bool synthetic_exists(std::string_view id) const;
+    void unregister(std::uint64_t key);
+
+    const config cfg;
+    const test_pki pki;
+    const std::string instances_base;  // prefix + "/api/v1/instances/"
+    const instance_template body_template;
+    const std::uint64_t request_id_seed;
+    std::atomic<std::uint64_t> request_id_counter{0};
+
+    std::mutex lifecycle;  // serialises start(), stop() and close_idle_connections()
+
+    // Guarded by mutex.
+    mutable std::mutex mutex;
+    std::condition_variable drained;
+    bool running = false;
+    bool stopping = false;
+    bool accepting = false;
+    unsigned short bound_port = 0;
+    std::map<std::string, std::deque<fault>> faults;  // "" = any request
+    std::unordered_map<std::string, std::string> instances;
+    stats counters;
+    std::unordered_map<std::string, std::size_t> per_id;
+    std::deque<request_record> records;
+    std::unordered_map<std::uint64_t, std::shared_ptr<connection>> connections;
+    std::uint64_t next_connection_key = 0;
+
+    // One run, between start() and stop(); touched only under `lifecycle`.
+    std::unique_ptr<asio::io_context> ioc;
+    std::unique_ptr<ssl::context> ssl_ctx;
+    std::unique_ptr<tcp::acceptor> acceptor;
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+    std::vector<std::thread> threads;
+};
+
+namespace {
+
+std::string normalise_prefix(std::string p)
+{
+    while (!p.empty() && p.back() == '/')
+        p.pop_back();
+    if (!p.empty() && p.front() != '/')
+        p.insert(p.begin(), '/');
+    return p;
+}
+
+std::uint64_t random_seed()
+{
+    std::random_device rd;
+    return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+}
+
+// splitmix64's finaliser is a bijection, so distinct counters give distinct request ids.
+std::uint64_t mix(std::uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+}  // namespace
+
+gateway::impl::impl(config c, test_pki p)
+    : cfg(std::move(c)),
+      pki(std::move(p)),
+      instances_base(normalise_prefix(cfg.path_prefix) + "/api/v1/instances/"),
+      request_id_seed(random_seed())
+{
+}
+
+std::string gateway::impl::next_request_id()
+{
+    static constexpr char hex[] = "0123456789abcdef";
+    std::uint64_t x = mix(request_id_seed + request_id_counter.fetch_add(1));
+    std::string id = "req_0123456789abcdef";
+    for (int i = 0; i < 16; ++i)
+        id[4 + i] = hex[(x >> (60 - 4 * i)) & 0xf];
+    return id;
+}
+
+std::unique_ptr<ssl::context> gateway::impl::make_ssl_context() const
+{
+    auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                     ssl::context::no_tlsv1_1);
+    const std::string* cert = &pki.server_cert_pem;
+    const std::string* key = &pki.server_key_pem;
+    if (cfg.cert == certificate::wrong_host)
+    {
+        cert = &pki.wrong_host_cert_pem;
+        key = &pki.wrong_host_key_pem;
+    }
+    else if (cfg.cert == certificate::untrusted)
+    {
+        cert = &pki.untrusted_cert_pem;
+        key = &pki.untrusted_key_pem;
+    }
+    ctx->use_certificate_chain(asio::buffer(*cert));
+    ctx->use_private_key(asio::buffer(*key), ssl::context::pem);
+    return ctx;
+}
+
+void gateway::impl::start()
+{
+    std::lock_guard life(lifecycle);
+    unsigned short port;
+    {
+        std::lock_guard lock(mutex);
+        if (running)
+            throw std::logic_error("gateway-sim: start() while already running");
+        port = bound_port ? bound_port : cfg.port;
+    }
+
+    auto io = std::make_unique<asio::io_context>(std::max(1, cfg.threads));
+    std::unique_ptr<ssl::context> ctx;
+    if (cfg.tls && !cfg.stall_tls)
+        ctx = make_ssl_context();
+
+    error_code ec;
+    auto address = asio::ip::make_address(cfg.address, ec);
+    if (ec)
+        throw std::system_error(ec, "gateway-sim: bad address '" + cfg.address + "'");
+    tcp::endpoint endpoint(address, port);
+    auto acc = std::make_unique<tcp::acceptor>(asio::make_strand(*io));
+    // SO_REUSEADDR: a restart must get the same port back while old connections linger in
+    // TIME_WAIT.
+    acc->open(endpoint.protocol(), ec);
+    if (!ec)
+        acc->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec)
+        acc->bind(endpoint, ec);
+    if (!ec)
+        acc->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+        throw std::system_error(ec, "gateway-sim: cannot listen on " + cfg.address + ":" +
+                                        std::to_string(port));
+    port = acc->local_endpoint().port();
+
+    {
+        std::lock_guard lock(mutex);
+        running = true;
+        stopping = false;
+        accepting = true;
+        bound_port = port;
+        counters.max_open_connections = counters.open_connections;
+    }
+    ioc = std::move(io);
+    ssl_ctx = std::move(ctx);
+    acceptor = std::move(acc);
+    work.emplace(ioc->get_executor());
+    asio::co_spawn(acceptor->get_executor(), accept_loop(*acceptor), log_exception);
+    int n = std::max(1, cfg.threads);
+    for (int i = 0; i < n; ++i)
+        threads.emplace_back([io = ioc.get()] {
+            for (;;)
+            {
+                try
+                {
+                    io->run();
+                    return;
+                }
+                catch (const std::exception& e)
+                {
+                    std::fprintf(stderr, "beeos-gateway-sim: %s\n", e.what());
+                }
+            }
+        });
+}
+
+void gateway::impl::stop()
+{
+    std::lock_guard life(lifecycle);
+    std::vector<std::shared_ptr<connection>> open;
+    {
+        std::lock_guard lock(mutex);
+        if (!running)
+            return;
+        // From here no new connection registers, so the sweep below misses none.
+        stopping = true;
+        for (auto& [key, c] : connections)
+            open.push_back(c);
+    }
+    asio::post(acceptor->get_executor(), [a = acceptor.get()] {
+        error_code ec;
+        a->close(ec);
+    });
+    // Closing each socket on its own strand ends reads, writes, handshakes and stalls alike.
+    for (auto& c : open)
+        asio::post(c->executor, [c] {
+            c->closed = true;
+            c->timer.cancel();
+            if (c->tcp)
+                c->tcp->close();
+        });
+    open.clear();  // they hold strand executors, which must not outlive the io_context
+    {
+        std::unique_lock lock(mutex);
+        drained.wait_for(lock, stop_drain_wait,
+                         [this] { return connections.empty() && !accepting; });
+    }
+    // Whatever has not finished by now (nothing, normally) is destroyed with the io_context.
+    work.reset();
+    ioc->stop();
+    for (auto& t : threads)
+        t.join();
+    threads.clear();
+    acceptor.reset();
+    {
+        // Entries hold strand executors, which must not outlive the io_context.
+        std::lock_guard lock(mutex);
+        connections.clear();
+    }
+    ioc.reset();
+    ssl_ctx.reset();
+    std::lock_guard lock(mutex);
+    // Sessions destroyed unstarted with the io_context never unregistered; every socket is
+    // closed by now either way.
+    counters.open_connections = 0;
+    running = false;
+    stopping = false;
+    accepting = false;
+}
+
+void gateway::impl::close_idle_connections()
+{
+    std::lock_guard life(lifecycle);
+    std::vector<std::shared_ptr<connection>> open;
+    {
+        std::lock_guard lock(mutex);
+        if (!running || stopping)
+            return;
+        for (auto& [key, c] : connections)
+            open.push_back(c);
+    }
+    if (open.empty())
+        return;
+    struct countdown
+    {
+        std::atomic<std::size_t> left;
+        std::promise<void> done;
+    };
+    auto pending = std::make_shared<countdown>();
+    pending->left = open.size();
+    auto finished = pending->done.get_future();
+    for (auto& c : open)
+        asio::post(c->executor, [c, pending] {
+            // Checked on the strand: a connection whose next request already arrived is busy.
+            if (c->idle && c->tcp && !c->closed)
+            {
+                c->closed = true;
+                drop_connection(*c->tcp);
+            }
+            if (--pending->left == 0)
+                pending->done.set_value();
+        });
+    // The caller's next request must find these sockets closed, so wait for the sweep.
+    finished.wait_for(close_idle_wait);
+}
+
+void gateway::impl::unregister(std::uint64_t key)
+{
+    std::lock_guard lock(mutex);
+    if (connections.erase(key))
+        --counters.open_connections;
+    drained.notify_all();
+}
+
+asio::awaitable<void> gateway::impl::accept_loop(tcp::acceptor& acc)
+{
+    for (;;)
+    {
+        auto [ec, socket] = co_await acc.async_accept(asio::make_strand(*ioc), nothrow);
+        if (ec)
+        {
+            if (ec == asio::error::operation_aborted || !acc.is_open())
+                break;
+            // EMFILE, ECONNABORTED, ...: the listener itself is fine. Pause briefly so that a
+            // persistent error (out of descriptors) does not spin a core.
+            asio::steady_timer pause(acc.get_executor(), std::chrono::milliseconds(10));
+            co_await pause.async_wait(nothrow);
+            continue;
+        }
+        auto c = std::make_shared<connection>(socket.get_executor());
+        std::uint64_t key;
+        {
+            std::lock_guard lock(mutex);
+            if (stopping)
+                break;
+            key = next_connection_key++;
+            connections.emplace(key, c);
+            ++counters.connections_accepted;
+            ++counters.open_connections;
+            counters.max_open_connections =
+                std::max(counters.max_open_connections, counters.open_connections);
+        }
+        auto ex = socket.get_executor();
+        asio::co_spawn(ex, session(std::move(c), key, tcp::socket(std::move(socket))),
+                       log_exception);
+    }
+    std::lock_guard lock(mutex);
+    accepting = false;
+    drained.notify_all();
+}
+
+asio::awaitable<void> gateway::impl::session(std::shared_ptr<connection> c, std::uint64_t key,
+                                             tcp::socket socket)
+{
+    // Unregisters last, after the stream is gone, even if something below throws.
+    struct registration
+    {
+        impl& g;
+        std::uint64_t key;
+        ~registration() { g.unregister(key); }
+    } reg{*this, key};
+
+    if (cfg.tls && !cfg.stall_tls)
+    {
+        tls_stream stream(std::move(socket), *ssl_ctx);
+        attachment att(*c, stream.next_layer());
+        if (c->closed)
+            co_return;
+        stream.next_layer().expires_after(cfg.keep_alive_timeout);
+        auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, nothrow);
+        if (ec)
+            co_return;
+        {
+            std::lock_guard lock(mutex);
+            ++counters.tls_handshakes;
+        }
+        co_await serve(*c, stream, stream.next_layer());
+        co_return;
+    }
+
+    beast::tcp_stream stream(std::move(socket));
+    attachment att(*c, stream);
+    if (c->closed)
+        co_return;
+    if (cfg.stall_tls)
+    {
+        // Swallow the ClientHello and whatever follows; never answer, never time out. Only
+        // the client or stop() ends this.
+        char sink[4096];
+        for (;;)
+        {
+            auto [ec, n] = co_await stream.socket().async_read_some(asio::buffer(sink), nothrow);
+            if (ec)
+                co_return;
+        }
+    }
+    co_await serve(*c, stream, stream);
+}
+
+template <class Stream>
+asio::awaitable<void> gateway::impl::serve(connection& c, Stream& stream, beast::tcp_stream& tcp)
+{
+    beast::flat_buffer buffer(max_header_bytes + max_request_body_bytes + idle_read_bytes);
+    for (;;)
+    {
+        if (buffer.size() == 0)
+        {
+            // Reading the first byte separately gives a clear "idle" state for
+            // close_idle_connections(): no byte of the next request has arrived.
+            c.idle = true;
+            tcp.expires_after(cfg.keep_alive_timeout);
+            auto [ec, n] = co_await stream.async_read_some(buffer.prepare(idle_read_bytes),
+                                                           nothrow);
+            c.idle = false;
+            if (ec)
+                co_return;  // peer closed, keep-alive timeout, or we closed it
+            buffer.commit(n);
+        }
+
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(max_header_bytes);
+        parser.body_limit(max_request_body_bytes);
+        tcp.expires_after(cfg.keep_alive_timeout);
+        auto [ec, n] = co_await http::async_read(stream, buffer, parser, nothrow);
+        if (ec)
+        {
+            if (c.closed)
+                co_return;
+            if (ec == http::error::header_limit)
+                co_await reject(stream, tcp, 431, "request_header_too_large",
+                                "The request header exceeds 16 KiB.");
+            else if (ec == http::error::body_limit)
+                co_await reject(stream, tcp, 413, "payload_too_large",
+                                "The request body is too large.");
+            else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+                     ec != http::error::end_of_stream && ec != http::error::partial_message)
+                co_await reject(stream, tcp, 400, "invalid_request", "Malformed HTTP request.");
+            co_return;
+        }
+        if (!co_await respond(c, stream, tcp, parser.get()))
+            co_return;
+    }
+}
+
+template <class Stream>
+asio::awaitable<void> gateway::impl::reject(Stream& stream, beast::tcp_stream& tcp, int status,
+                                            std::string_view code, std::string_view message)
+{
+    std::string request_id = next_request_id();
+    response_type res =
+        make_response(status, 11, error_body(status, code, message, request_id), request_id);
+    res.keep_alive(false);
+    res.prepare_payload();
+    tcp.expires_after(cfg.keep_alive_timeout);
+    auto [ec, n] = co_await http::async_write(stream, res, nothrow);
+    if (!ec)
+        co_await graceful_close(stream, tcp);
+}
+
+auth_result gateway::impl::check_auth(const request_type& req) const
+{
+    auto it = req.find(http::field::authorization);
+    if (it == req.end())
+        return auth_result::missing;
+    std::string_view value = trim(it->value());
+    if (value.empty())
+        return auth_result::missing;
+    std::size_t space = value.find(' ');
+    if (space == std::string_view::npos || !iequals(value.substr(0, space), "Bearer"))
+        return auth_result::invalid;
+    std::string_view token = trim(value.substr(space + 1));
+    for (const auto& t : cfg.tokens)
+        if (token == t)
+            return auth_result::ok;
+    return auth_result::invalid;
+}
+
+std::optional<fault> gateway::impl::take_fault_locked(const route& r)
+{
+    if (faults.empty())
+        return std::nullopt;
+    auto it = faults.end();
+    if (r.matched)
+        it = faults.find(r.id);
+    if (it == faults.end())
+        it = faults.find(std::string());
+    if (it == faults.end())
+        return std::nullopt;
+    auto& queue = it->second;
+    fault f = queue.front();
+    if (queue.front().times > 0 && --queue.front().times == 0)
+        queue.pop_front();
+    if (queue.empty())
+        faults.erase(it);
+    return f;
+}
+
+bool gateway::impl::synthetic_exists(std::string_view id) const
+{
+    if (!id.starts_with("inst_"))
+        return false;
+    std::string_view digits = id.substr(5);
+    // No leading zeros: inst_07 is not inst_7.
+    if (digits.empty() || digits.size() > 19 || (digits.size() > 1 && digits[0] == '0'))
+        return false;
+    std::uint64_t n = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    return ec == std::errc() && end == digits.data() + digits.size() && n < cfg.instance_count;
+}
+
+response_type gateway::impl::make_response(int status, unsigned version, std::string body,
+                                           const std::string& request_id) const
+{
+    response_type res;
+    res.version(version);
+    res.result(static_cast<unsigned>(status));
+    res.set(http::field::server, "beeos-gateway-sim");
+    res.set(http::field::content_type, "application/json");
+    res.set("X-Request-Id", request_id);
+    res.body() = std::move(body);
+    return res;
+}
+
+response_type gateway::impl::route_response(const request_type& req, const route& r,
+                                            auth_result auth,
+                                            const std::optional<std::string>& data,
+                                            const std::string& request_id) const
+{
+    auto error = [&](int status, std::string_view code, std::string_view message,
+                     std::string_view param = {}) {
+        return make_response(status, req.version(),
+                             error_body(status, code, message, request_id, param), request_id);
+    };
+    if (!r.matched)
+        return error(404, "route_not_found", "No route matches this path.");
+    if (req.method() != http::verb::get)
+    {
+        auto res = error(405, "method_not_allowed", "Only GET is served on this path.");
+        res.set(http::field::allow, "GET");
+        return res;
+    }
+    if (auth == auth_result::missing)
+        return error(401, "missing_token", "The Authorization header is missing.");
+    if (auth == auth_result::invalid)
+        return error(401, "invalid_token", "The bearer token is invalid.");
+    if (!r.id_valid)
+        return error(400, "invalid_param", "id is not valid percent-encoded UTF-8.", "id");
+    if (r.id_chars > max_id_chars)
+        return error(400, "invalid_param", "id must be at most 128 characters.", "id");
+    if (data)
+    {
+        std::string body;
+        body.reserve(data->size() + 32);
+        body += R"({"success":true,"data":)";
+        body += *data;
+        body += '}';
+        return make_response(200, req.version(), std::move(body), request_id);
+    }
+    if (r.id.starts_with("inst_forbidden"))
+        return error(403, "forbidden", "You do not own this instance.");
+    if (synthetic_exists(r.id))
+        return make_response(200, req.version(), body_template.render(r.id), request_id);
+    return error(404, "instance_not_found", "Instance '" + r.id + "' was not found.");
+}
+
+template <class Stream>
+asio::awaitable<bool> gateway::impl::respond(connection& c, Stream& stream,
+                                             beast::tcp_stream& tcp, const request_type& req)
+{
+    route r = parse_target(req.target(), instances_base);
+    auth_result auth = check_auth(req);
+
+    request_record rec;
+    rec.target = req.target();
+    rec.id = r.matched ? r.id : std::string();
+    if (auto it = req.find(http::field::authorization); it != req.end())
+    {
+        rec.had_authorization = true;
+        // Only the scheme: without a space the whole value may be a bare token.
+        std::string_view v = trim(it->value());
+        if (auto space = v.find(' '); space != std::string_view::npos)
+            rec.authorization_scheme = v.substr(0, space);
+    }
+    rec.user_agent = req[http::field::user_agent];
+    rec.accept = req[http::field::accept];
+    rec.host = req[http::field::host];
+
+    std::optional<fault> taken;
+    std::optional<std::string> data;
+    {
+        std::lock_guard lock(mutex);
+        ++counters.requests;
+        if (r.matched)
+            ++per_id[r.id];
+        records.push_back(std::move(rec));
+        if (records.size() > max_records)
+            records.pop_front();
+        taken = take_fault_locked(r);
+        if (r.matched && !instances.empty())
+            if (auto it = instances.find(r.id); it != instances.end())
+                data = it->second;
+    }
+    const fault f = taken ? std::move(*taken) : fault{};
+
+    if (f.delay.count() > 0)
+    {
+        if (c.closed)
+            co_return false;
+        c.timer.expires_after(f.delay);
+        co_await c.timer.async_wait(nothrow);
+        if (c.closed)
+            co_return false;
+    }
+    if (f.reset_before_response)
+    {
+        abort_connection(tcp);
+        co_return false;
+    }
+
+    std::string request_id = next_request_id();
+    bool keep_alive = req.keep_alive() && !f.connection_close;
+    int status = f.oversized_body_bytes && !f.status ? 200 : f.status;
+
+    response_type res;
+    if (status == 0)
+        res = route_response(req, r, auth, data, request_id);
+    else if (status >= 400)
+    {
+        std::string_view code = f.code.empty() ? default_code(status) : f.code;
+        res = make_response(status, req.version(),
+                            error_body(status, code, default_message(status), request_id),
+                            request_id);
+    }
+    else
+        res = make_response(status, req.version(), std::string(), request_id);
+    if (f.body)
+        res.body() = *f.body;
+    if (f.content_type)
+        res.set(http::field::content_type, *f.content_type);
+    if (f.retry_after)
+        res.set(http::field::retry_after, *f.retry_after);
+    if (f.location)
+        res.set(http::field::location, *f.location);
+    res.keep_alive(keep_alive);
+    // These statuses must not carry a body; prepare_payload() would throw.
+    if (status == 204 || status == 304 || (status >= 100 && status < 200))
+        res.body().clear();
+
+    error_code ec;
+    if (f.oversized_body_bytes)
+    {
+        // `{"success":true,"data":{"filler":"xxxx…"}}` when there is room for the frame, so
+        // the bytes look like the start of a real envelope to a streaming parser.
+        static constexpr std::string_view head = R"({"success":true,"data":{"filler":")";
+        static constexpr std::string_view tail = R"("}})";
+        const std::size_t total = f.oversized_body_bytes;
+        const bool framed = total >= head.size() + tail.size();
+        auto fill = [total, framed](std::size_t offset, char* dst, std::size_t n) {
+            std::memset(dst, 'x', n);
+            if (!framed)
+                return;
+            for (std::size_t i = offset; i < std::min(offset + n, head.size()); ++i)
+                dst[i - offset] = head[i];
+            std::size_t tail_at = total - tail.size();
+            for (std::size_t i = std::max(offset, tail_at); i < offset + n; ++i)
+                dst[i - offset] = tail[i - tail_at];
+        };
+        http::response<http::buffer_body> out{std::move(res.base())};
+        if (f.chunked)
+            out.chunked(true);
+        else
+            out.content_length(total);
+        ec = co_await write_streamed(stream, tcp, out, total, stream_piece_bytes, fill,
+                                     cfg.keep_alive_timeout);
+    }
+    else if (f.truncate_body)
+    {
+        res.prepare_payload();
+        http::response_serializer<http::string_body> sr{res};
+        tcp.expires_after(cfg.keep_alive_timeout);
+        auto [hec, hn] = co_await http::async_write_header(stream, sr, nothrow);
+        if (!hec)
+            co_await asio::async_write(
+                stream, asio::buffer(res.body().data(), res.body().size() / 2), nothrow);
+        drop_connection(tcp);
+        co_return false;
+    }
+    else if (f.chunked)
+    {
+        // Several chunks, not one, so the client's chunk reassembly is exercised.
+        const std::string& body = res.body();
+        std::size_t piece = std::max<std::size_t>(1, (body.size() + 3) / 4);
+        http::response<http::buffer_body> out{std::move(res.base())};
+        out.chunked(true);
+        auto fill = [&body](std::size_t offset, char* dst, std::size_t n) {
+            std::memcpy(dst, body.data() + offset, n);
+        };
+        ec = co_await write_streamed(stream, tcp, out, body.size(), piece, fill,
+                                     cfg.keep_alive_timeout);
+    }
+    else
+    {
+        res.prepare_payload();
+        tcp.expires_after(cfg.keep_alive_timeout);
+        auto [wec, wn] = co_await http::async_write(stream, res, nothrow);
+        ec = wec;
+    }
+    if (ec || c.closed)
+        co_return false;
+    if (f.close_after_response)
+    {
+        drop_connection(tcp);
+        co_return false;
+    }
+    if (!keep_alive)
+    {
+        co_await graceful_close(stream, tcp);
+        co_return false;
+    }
+    co_return true;
+}
+
+// ---- gateway ------------------------------------------------------------------------------
+
+gateway::gateway(config cfg) : gateway(std::move(cfg), make_test_pki()) {}
+
+gateway::gateway(config cfg, test_pki pki)
+    : impl_(std::make_unique<impl>(std::move(cfg), std::move(pki)))
+{
+}
+
+gateway::gateway(gateway&&) noexcept = default;
+
+gateway& gateway::operator=(gateway&& other) noexcept
+{
+    if (this != &other)
+    {
+        if (impl_)
+            impl_->stop();
+        impl_ = std::move(other.impl_);
+    }
+    return *this;
+}
+
+gateway::~gateway()
+{
+    if (impl_)
+        impl_->stop();
+}
+
+void gateway::start() { impl_->start(); }
+
+void gateway::stop() { impl_->stop(); }
+
+unsigned short gateway::port() const
+{
+    std::lock_guard lock(impl_->mutex);
+    return impl_->bound_port ? impl_->bound_port : impl_->cfg.port;
+}
+
+std::string gateway::url() const
+{
+    const config& cfg = impl_->cfg;
+    bool v6 = cfg.address.find(':') != std::string::npos;
+    std::string url = cfg.tls ? "https://" : "http://";
+    url += v6 ? "[" + cfg.address + "]" : cfg.address;
+    url += ':';
+    url += std::to_string(port());
+    url += normalise_prefix(cfg.path_prefix);
+    return url;
+}
+
+const test_pki& gateway::pki() const { return impl_->pki; }
+
+void gateway::add_fault(std::string id, fault f)
+{
+    if (f.status != 0 && (f.status < 100 || f.status > 599))
+        throw std::invalid_argument("gateway-sim: fault status must be 0 or 100..599");
+    if (f.times == 0)
+        return;
+    std::lock_guard lock(impl_->mutex);
+    impl_->faults[std::move(id)].push_back(std::move(f));
+}
+
+void gateway::clear_faults()
+{
+    std::lock_guard lock(impl_->mutex);
+    impl_->faults.clear();
+}
+
+void gateway::set_instance(std::string id, std::string data_json)
+{
+    std::lock_guard lock(impl_->mutex);
+    impl_->instances[std::move(id)] = std::move(data_json);
+}
+
+void gateway::close_idle_connections() { impl_->close_idle_connections(); }
+
+stats gateway::get_stats() const
+{
+    std::lock_guard lock(impl_->mutex);
+    return impl_->counters;
+}
+
+void gateway::reset_stats()
+{
+    std::lock_guard lock(impl_->mutex);
+    auto& s = impl_->counters;
+    s.connections_accepted = 0;
+    s.tls_handshakes = 0;
+    s.requests = 0;
+    s.max_open_connections = s.open_connections;
+    impl_->per_id.clear();
+    impl_->records.clear();
+}
+
+std::size_t gateway::requests_for(std::string_view id) const
+{
+    std::lock_guard lock(impl_->mutex);
+    auto it = impl_->per_id.find(std::string(id));
+    return it == impl_->per_id.end() ? 0 : it->second;
+}
+
+std::vector<request_record> gateway::recent_requests() const
+{
+    std::lock_guard lock(impl_->mutex);
+    return {impl_->records.begin(), impl_->records.end()};
+}
+
+}  // namespace beeos::sim
