@@ -211,7 +211,10 @@ asio::awaitable<void> connection_pool::async_acquire(clock_type::time_point dead
     if (lease.fresh)
         lease.conn = make_connection();
     if (!waiter)
+    {
+        check_idle_health(lease);
         co_return;
+    }
 
     // If this frame is destroyed while parked (its io_context destroyed), unlink the waiter so
     // the pool never touches a dead one.
@@ -267,6 +270,18 @@ asio::awaitable<void> connection_pool::async_acquire(clock_type::time_point dead
         lease = {std::move(waiter->conn), false};
     else
         lease = {make_connection(), true};
+    check_idle_health(lease);
+}
+
+void connection_pool::check_idle_health(connection_lease& lease)
+{
+    // Catch a connection the server already closed before sending into it; the re-send on the
+    // keep-alive race covers the case where the close is still in flight.
+    if (lease.conn && !lease.fresh && lease.conn->unusable_while_idle())
+    {
+        lease.conn = replace(std::move(lease.conn));
+        lease.fresh = true;
+    }
 }
 
 void connection_pool::release(std::unique_ptr<http_connection> conn)
@@ -308,17 +323,21 @@ std::unique_ptr<http_connection> connection_pool::replace(std::unique_ptr<http_c
 
 void connection_pool::shut_down()
 {
-    std::vector<std::unique_ptr<http_connection>> to_close;
+    auto idle = take_idle_and_shut_down();
+    close_all(idle);
+}
+
+std::vector<std::unique_ptr<http_connection>> connection_pool::take_idle_and_shut_down()
+{
+    std::vector<std::unique_ptr<http_connection>> idle;
     std::vector<pool_waiter*> to_notify;
-    {
-        std::lock_guard lock(mtx_);
-        if (state_.is_shut_down())
-            return;
-        state_.shut_down(to_close, to_notify);
-        for (pool_waiter* w : to_notify)
-            w->notify();
-    }
-    close_all(to_close);
+    std::lock_guard lock(mtx_);
+    if (state_.is_shut_down())
+        return idle;
+    state_.shut_down(idle, to_notify);
+    for (pool_waiter* w : to_notify)
+        w->notify();
+    return idle;
 }
 
 std::size_t connection_pool::connections_opened() const

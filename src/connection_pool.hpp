@@ -139,11 +139,15 @@ public:
     /// Fails waiters with `errc::shut_down`, closes idle connections, refuses later acquires.
     void shut_down();
 
+    /// Like `shut_down`, but hands the idle connections to the caller to close gracefully.
+    std::vector<std::unique_ptr<http_connection>> take_idle_and_shut_down();
+
     /// Connections opened so far (slots granted for a new connection).
     std::size_t connections_opened() const;
 
 private:
     std::unique_ptr<http_connection> make_connection();
+    void check_idle_health(connection_lease& lease);
     static void close_all(std::vector<std::unique_ptr<http_connection>>& conns) noexcept;
 
     boost::asio::any_io_executor ex_;

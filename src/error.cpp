@@ -31,6 +31,7 @@ public:
         case errc::timeout: return "timed out";
         case errc::connection: return "connection failed";
         case errc::tls: return "TLS failure";
+        case errc::certificate: return "certificate verification failed";
         case errc::protocol: return "HTTP protocol error";
         case errc::body_too_large: return "response body too large";
         case errc::headers_too_large: return "response headers too large";
@@ -98,6 +99,8 @@ std::string format_error(const boost::system::error_code& ec, const error_info& 
         add("request_id", info.request_id, true);
     if (info.retry_after)
         add("retry after", std::to_string(info.retry_after->count()) + "s", false);
+    if (info.attempts > 1)
+        add("attempts", std::to_string(info.attempts), false);
     if (!paren.empty())
         out += " (" + paren + ")";
 

@@ -27,6 +27,8 @@
 
 #include <optional>
 
+#include <poll.h>
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
@@ -143,9 +145,10 @@ public:
                     fail_io(io_ec, ec, info, "the TLS handshake with", timeout_detail("the TLS handshake with"));
                     co_return;
                 }
-                ec = errc::tls;
-                info.cause = io_ec;
                 std::string verify = verify_failure_text(ssl);
+                // A certificate that fails verification will fail again: say so by its own kind.
+                ec = verify.empty() ? errc::tls : errc::certificate;
+                info.cause = io_ec;
                 info.detail = "TLS handshake with " + ep.host + ":" + ep.port + " failed" + (verify.empty() ? "" : ": " + verify);
                 co_return;
             }
@@ -235,6 +238,34 @@ public:
         reusable_ = false;
         error_code ignored;
         beast::get_lowest_layer(stream_).socket().close(ignored);
+    }
+
+    asio::awaitable<void> async_close_gracefully(clock_type::time_point deadline) override
+    {
+        reusable_ = false;
+        auto& tcp = beast::get_lowest_layer(stream_);
+        if constexpr (is_tls)
+        {
+            tcp.expires_at(deadline);
+            error_code ignored;
+            // The peer may answer our close_notify with its own or just close: both end here,
+            // and stream_truncated is the expected outcome of the latter, not a failure.
+            co_await stream_.async_shutdown(asio::redirect_error(asio::use_awaitable, ignored));
+        }
+        close();
+    }
+
+    bool unusable_while_idle() const noexcept override
+    {
+        // An idle HTTP/1.1 connection has nothing to read: readability means EOF, a reset,
+        // a close_notify or junk, and none of those can carry our next request.
+        auto& socket = const_cast<Stream&>(stream_);
+        int fd = beast::get_lowest_layer(socket).socket().native_handle();
+        if (fd < 0)
+            return true;
+        pollfd p{fd, POLLIN | POLLRDHUP, 0};
+        int n = ::poll(&p, 1, 0);
+        return n != 0;
     }
 
 private:

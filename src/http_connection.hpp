@@ -92,6 +92,15 @@ public:
     /// Closes the socket at once. The next operation fails; the object may then be destroyed.
     virtual void close() noexcept = 0;
 
+    /// Ends the connection politely: a TLS close_notify (waiting for the peer's until
+    /// `deadline`), then closes the socket. Never fails; errors only shorten the goodbye.
+    virtual boost::asio::awaitable<void> async_close_gracefully(clock_type::time_point deadline) = 0;
+
+    /// True when an idle connection already shows that it cannot carry a request: the peer
+    /// closed it (EOF, reset) or sent something unsolicited (a TLS close_notify, garbage).
+    /// A non-blocking poll of the socket; cheap enough to run before every reuse.
+    virtual bool unusable_while_idle() const noexcept = 0;
+
     /// True once a response was read completely and the peer allows another request.
     bool reusable() const noexcept { return reusable_; }
 

@@ -19,6 +19,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,13 @@ namespace beeos {
 namespace detail {
 class client_impl;
 }
+
+/// What `client::async_shutdown` does with calls in flight.
+enum class shutdown_mode
+{
+    graceful,  ///< let calls in flight (and queued for a connection) finish, then close
+    cancel,    ///< fail calls in flight with `errc::shut_down` at once, then close
+};
 
 /// A client of the BeeOS OpenAPI with its own pool of keep-alive connections.
 ///
@@ -40,7 +48,7 @@ class client_impl;
 /// `close()`-ing) the client fails calls still waiting for a connection with `errc::shut_down`,
 /// aborts calls on the wire and closes every connection. The client starts no background work,
 /// so it never keeps `io_context::run()` from returning; idle connections are reaped when the
-/// pool is next used.
+/// pool is next used. A moved-from client may only be assigned to or destroyed.
 class client
 {
 public:
@@ -61,15 +69,21 @@ public:
 
     executor_type get_executor() const noexcept;
 
-    /// Fetches one instance (`GET /api/v1/instances/{id}`).
+    /// Fetches one instance (`GET /api/v1/instances/{id}`), retrying as `client_options::retry`
+    /// says.
     ///
     /// The id is copied before the first suspension, so a temporary is safe to pass.
-    /// \throws beeos::error with the kind (`code()`), HTTP status, API code and request id.
+    /// \throws beeos::error with the kind (`code()`), HTTP status, API code, request id and the
+    /// number of attempts of the last failure.
     /// \par Per-operation cancellation
     /// Terminal, partial and total cancellation end the call promptly with `errc::cancelled`,
-    /// e.g. `co_await (c.get_instance(id) || timer.async_wait(use_awaitable))`. A connection
-    /// with a cancelled exchange is closed, never reused.
+    /// also during a backoff sleep, e.g.
+    /// `co_await (c.get_instance(id) || timer.async_wait(use_awaitable))`. A connection with a
+    /// cancelled exchange is closed, never reused.
     boost::asio::awaitable<instance> get_instance(std::string_view id);
+
+    /// As above with this call's own retry policy instead of the client's.
+    boost::asio::awaitable<instance> get_instance(std::string_view id, const retry_policy& policy);
 
     /// Universal-model form that fills `info` with the details of a failure.
     ///
@@ -81,7 +95,15 @@ public:
     auto async_get_instance(std::string_view id, error_info& info, CompletionToken&& token = {})
     {
         return boost::asio::async_initiate<CompletionToken, get_instance_signature>(
-            initiation{this}, token, std::string(id), &info);
+            initiation{this}, token, std::string(id), std::optional<retry_policy>(), &info);
+    }
+
+    /// As above with this call's own retry policy (copied at initiation).
+    template <class CompletionToken = boost::asio::deferred_t>
+    auto async_get_instance(std::string_view id, const retry_policy& policy, error_info& info, CompletionToken&& token = {})
+    {
+        return boost::asio::async_initiate<CompletionToken, get_instance_signature>(
+            initiation{this}, token, std::string(id), std::optional<retry_policy>(policy), &info);
     }
 
     /// Universal-model form without details: the `error_code` alone says the kind of failure.
@@ -91,13 +113,24 @@ public:
     auto async_get_instance(std::string_view id, CompletionToken&& token = {})
     {
         return boost::asio::async_initiate<CompletionToken, get_instance_signature>(
-            initiation{this}, token, std::string(id), static_cast<error_info*>(nullptr));
+            initiation{this}, token, std::string(id), std::optional<retry_policy>(), static_cast<error_info*>(nullptr));
     }
 
-    /// A moved-from client may only be assigned to or destroyed.
+    /// Shuts the client down: later calls fail with `errc::shut_down` at once; calls in flight
+    /// finish (`graceful`) or fail with `errc::shut_down` (`cancel`); then every connection is
+    /// closed with a TLS close_notify (bounded by min(connect_timeout, 2 s)).
+    ///
+    /// Completion signature: `void(boost::system::error_code)`, always success. Not cancellable.
+    template <class CompletionToken = boost::asio::deferred_t>
+    auto async_shutdown(shutdown_mode mode, CompletionToken&& token = {})
+    {
+        return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code)>(
+            shutdown_initiation{this}, token, mode);
+    }
 
-    /// Closes every connection and fails pending calls with `errc::shut_down`; later calls
-    /// fail the same way. Idempotent. The destructor does the same.
+    /// Closes every connection at once and fails calls in flight or queued with
+    /// `errc::shut_down`; later calls fail the same way. Idempotent. The destructor does the
+    /// same. Use `async_shutdown` for a graceful end.
     void close();
 
 private:
@@ -108,18 +141,31 @@ private:
         void operator()(
             boost::asio::any_completion_handler<get_instance_signature> handler,
             std::string id,
+            std::optional<retry_policy> policy,
             error_info* info
         ) const
         {
-            self->async_get_instance_erased(std::move(id), info, std::move(handler));
+            self->async_get_instance_erased(std::move(id), std::move(policy), info, std::move(handler));
+        }
+    };
+
+    struct shutdown_initiation
+    {
+        client* self;
+        executor_type get_executor() const noexcept { return self->get_executor(); }
+        void operator()(boost::asio::any_completion_handler<void(boost::system::error_code)> handler, shutdown_mode mode) const
+        {
+            self->async_shutdown_erased(mode, std::move(handler));
         }
     };
 
     void async_get_instance_erased(
         std::string id,
+        std::optional<retry_policy> policy,
         error_info* info,
         boost::asio::any_completion_handler<get_instance_signature> handler
     );
+    void async_shutdown_erased(shutdown_mode mode, boost::asio::any_completion_handler<void(boost::system::error_code)> handler);
 
     std::shared_ptr<detail::client_impl> impl_;
 };

@@ -2,11 +2,77 @@
 #ifndef BEEOS_CLIENT_OPTIONS_HPP
 #define BEEOS_CLIENT_OPTIONS_HPP
 
+#include <boost/system/error_code.hpp>
+
 #include <chrono>
 #include <cstddef>
+#include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace beeos {
+
+/// When and how a failed call is tried again. Part of `client_options`; a call may bring its own.
+///
+/// Only failures that say nothing about the request itself are retried: connection failures
+/// before a complete response, TLS handshake failures other than certificate verification,
+/// timeouts of one attempt, and HTTP 408, 429, 500, 502, 503 and 504. Everything else (other
+/// 4xx, certificate failures, decode errors of a complete body, a body over the limit,
+/// cancellation) fails at once.
+struct retry_policy
+{
+    /// Attempts in total, the first included; 1 disables retries.
+    unsigned max_attempts = 3;
+
+    /// Backoff before the first retry; each later one is `multiplier` times longer, up to
+    /// `max_backoff`.
+    std::chrono::milliseconds initial_backoff{100};
+    std::chrono::milliseconds max_backoff{5'000};
+    double multiplier = 2.0;
+
+    /// Full jitter: wait a uniformly random time between 0 and the backoff, so clients that
+    /// failed together do not retry together. false waits the backoff exactly.
+    bool jitter = true;
+
+    /// A server's `Retry-After` wins over the computed backoff, up to this cap.
+    std::chrono::milliseconds max_retry_after{30'000};
+
+    /// The whole call's deadline: every attempt, the waits for a connection and the backoff
+    /// sleeps. When the next attempt could not start before it, the call fails at once with
+    /// the last error instead of sleeping uselessly.
+    std::chrono::milliseconds total_timeout{30'000};
+};
+
+/// The client-wide retry budget (a token bucket in the manner of gRPC retry throttling and
+/// the AWS SDKs' standard mode): each retry spends `retry_cost` tokens, each successful call
+/// returns `success_refill`, up to `capacity`. During an outage retries stop once the bucket is
+/// empty, so the extra load the client adds is at most `capacity / retry_cost` requests, plus
+/// `success_refill / retry_cost` per success (20% with the defaults).
+struct retry_budget_options
+{
+    unsigned capacity = 500;
+    unsigned retry_cost = 5;
+    unsigned success_refill = 1;
+};
+
+/// What the observer hook sees after every attempt of every call.
+struct attempt_event
+{
+    std::string_view id;               ///< the instance id of the call
+    unsigned attempt = 1;              ///< 1 for the first attempt
+    boost::system::error_code result;  ///< empty on success, else a `beeos::errc`
+    int http_status = 0;               ///< 0 when no status line arrived
+    std::string_view api_code;         ///< the error envelope's `error.code`, if any
+    std::chrono::microseconds latency{};  ///< of this attempt, from start to outcome
+    /// The sleep before the next attempt; `std::nullopt` when this was the last one.
+    std::optional<std::chrono::milliseconds> next_delay;
+};
+
+/// Called once per attempt, on the thread running the call; it must be thread-safe when the
+/// `io_context` runs on several threads, and should be quick (it runs inline). The library itself
+/// never prints or logs anything. The event holds no token.
+using attempt_observer = std::function<void(const attempt_event&)>;
 
 /// How a `client` reaches the API. A plain aggregate: set what you need with designated
 /// initialisers, e.g. `{.base_url = url, .token = key}`. The `client` constructor validates it
@@ -33,8 +99,9 @@ struct client_options
     /// Bounds resolving, TCP connect and the TLS handshake of one new connection.
     std::chrono::milliseconds connect_timeout{10'000};
 
-    /// Bounds one whole call: waiting for a connection, connecting, sending and receiving.
-    std::chrono::milliseconds request_timeout{30'000};
+    /// Bounds one attempt: connecting (if needed), sending and receiving. A call may make several
+    /// attempts; `retry.total_timeout` bounds the whole call.
+    std::chrono::milliseconds request_timeout{10'000};
 
     /// A connection unused for this long is closed instead of reused. Below the 60 s
     /// keep-alive that common servers and load balancers use, so we close first.
@@ -49,6 +116,15 @@ struct client_options
 
     /// Prepended to the `User-Agent` header before the library's own `beeos-cpp/<version>`.
     std::string user_agent;
+
+    /// Retries of every call that does not bring its own policy.
+    retry_policy retry;
+
+    /// The budget all calls of the client share.
+    retry_budget_options retry_budget;
+
+    /// Sees every attempt (for logs and metrics); empty for none.
+    attempt_observer on_attempt;
 };
 
 }  // namespace beeos

@@ -28,7 +28,8 @@ enum class errc
     http_error,            ///< any other unexpected HTTP status (other 4xx, 1xx, 3xx redirects are not followed)
     timeout,               ///< a connect or request deadline passed
     connection,            ///< DNS, connect, reset or closed connection: no complete response
-    tls,                   ///< TLS handshake failure, including certificate or host-name verification
+    tls,                   ///< TLS handshake failure other than certificate verification
+    certificate,           ///< the server's certificate or host name failed verification (never retried)
     protocol,              ///< the peer does not speak valid HTTP/1.1
     body_too_large,        ///< the response body is over `client_options::max_body_bytes`
     headers_too_large,     ///< the response headers are over `client_options::max_header_bytes`
@@ -63,6 +64,7 @@ struct error_info
     std::optional<std::chrono::seconds> retry_after;  ///< `Retry-After`, seconds or HTTP-date
     std::string detail;       ///< what the client saw, e.g. `data.status: expected string, got number`
     boost::system::error_code cause;  ///< the underlying transport/TLS/parser error, if any
+    unsigned attempts = 0;    ///< attempts made; the other fields describe the last one
 
     void clear() { *this = error_info{}; }
 };

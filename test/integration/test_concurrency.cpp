@@ -103,7 +103,8 @@ BOOST_AUTO_TEST_CASE(pool_wait_is_bounded_by_the_request_timeout)
     asio::io_context io;
     auto opts = f.options();
     opts.max_connections = 1;
-    opts.request_timeout = 500ms;
+    opts.retry.total_timeout = 500ms;  // bounds the wait for a connection too
+    opts.retry.max_attempts = 1;
     beeos::client c{io.get_executor(), opts};
     boost::system::error_code first, second;
     beeos::error_info info;

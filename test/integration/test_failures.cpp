@@ -78,7 +78,9 @@ BOOST_AUTO_TEST_CASE(truncated_body_is_a_connection_error_not_a_half_decode)
     fault.truncate_body = true;
     f.gw.add_fault("inst_1", fault);
     asio::io_context io;
-    beeos::client c{io.get_executor(), f.options()};
+    auto opts = f.options();
+    opts.retry.max_attempts = 1;  // the retry itself is covered by the fault matrix
+    beeos::client c{io.get_executor(), opts};
     auto o = call(c, "inst_1");
     BOOST_TEST(o.ec == beeos::errc::connection);
     BOOST_TEST(o.info.http_status == 200);
@@ -119,7 +121,9 @@ BOOST_AUTO_TEST_CASE(html_502_from_a_proxy_is_a_clear_server_error)
     fault.content_type = "text/html";
     f.gw.add_fault("inst_1", fault);
     asio::io_context io;
-    beeos::client c{io.get_executor(), f.options()};
+    auto opts = f.options();
+    opts.retry.max_attempts = 1;
+    beeos::client c{io.get_executor(), opts};
     auto o = call(c, "inst_1");
     BOOST_TEST(o.ec == beeos::errc::server_error);
     BOOST_TEST(o.info.http_status == 502);
@@ -153,6 +157,7 @@ BOOST_AUTO_TEST_CASE(slow_response_past_the_request_timeout)
     asio::io_context io;
     auto opts = f.options();
     opts.request_timeout = 300ms;
+    opts.retry.max_attempts = 1;
     beeos::client c{io.get_executor(), opts};
     auto o = call(c, "inst_1");
     BOOST_TEST(o.ec == beeos::errc::timeout);
@@ -169,6 +174,7 @@ BOOST_AUTO_TEST_CASE(tls_handshake_that_never_completes_hits_the_connect_timeout
     asio::io_context io;
     auto opts = f.options();
     opts.connect_timeout = 300ms;
+    opts.retry.max_attempts = 1;
     beeos::client c{io.get_executor(), opts};
     auto o = call(c, "inst_1");
     BOOST_TEST(o.ec == beeos::errc::timeout);
@@ -187,7 +193,10 @@ BOOST_AUTO_TEST_CASE(nothing_listening_is_a_connection_error)
         port = a.local_endpoint().port();
     }
     asio::io_context io;
-    beeos::client c{io.get_executor(), {.base_url = "https://127.0.0.1:" + std::to_string(port), .token = std::string(beeos::test::secret_token)}};
+    beeos::client c{io.get_executor(),
+                    {.base_url = "https://127.0.0.1:" + std::to_string(port),
+                     .token = std::string(beeos::test::secret_token),
+                     .retry = {.max_attempts = 1}}};
     auto o = call(c, "inst_1");
     BOOST_TEST(o.ec == beeos::errc::connection);
     BOOST_TEST(o.info.cause == asio::error::connection_refused);
@@ -202,7 +211,9 @@ BOOST_AUTO_TEST_CASE(reset_before_any_response_byte_on_a_fresh_connection)
     fault.reset_before_response = true;
     f.gw.add_fault("inst_1", fault);
     asio::io_context io;
-    beeos::client c{io.get_executor(), f.options()};
+    auto opts = f.options();
+    opts.retry.max_attempts = 1;
+    beeos::client c{io.get_executor(), opts};
     auto o = call(c, "inst_1");
     // A fresh connection failing is not the keep-alive race; retries belong to the retry policy.
     BOOST_TEST(o.ec == beeos::errc::connection);

@@ -42,7 +42,7 @@ BOOST_AUTO_TEST_SUITE(tls)
 BOOST_AUTO_TEST_CASE(unknown_ca_is_refused)
 {
     auto e = handshake_error(beeos::sim::certificate::untrusted);
-    BOOST_TEST(e.code() == beeos::errc::tls);
+    BOOST_TEST(e.code() == beeos::errc::certificate);
     BOOST_TEST(e.http_status() == 0);
     BOOST_TEST(std::string_view(e.what()).find("certificate verification failed") != std::string_view::npos, e.what());
     beeos::test::check_no_token(e);
@@ -51,7 +51,7 @@ BOOST_AUTO_TEST_CASE(unknown_ca_is_refused)
 BOOST_AUTO_TEST_CASE(wrong_host_name_is_refused)
 {
     auto e = handshake_error(beeos::sim::certificate::wrong_host);
-    BOOST_TEST(e.code() == beeos::errc::tls);
+    BOOST_TEST(e.code() == beeos::errc::certificate);
     BOOST_TEST(std::string_view(e.what()).find("mismatch") != std::string_view::npos, e.what());
 }
 
@@ -80,7 +80,7 @@ BOOST_AUTO_TEST_CASE(without_the_ca_file_the_system_store_does_not_trust_the_gat
     boost::system::error_code ec;
     c.async_get_instance("inst_1", info, [&](boost::system::error_code e, beeos::instance) { ec = e; });
     io.run_for(std::chrono::seconds(10));
-    BOOST_TEST(ec == beeos::errc::tls);
+    BOOST_TEST(ec == beeos::errc::certificate);
 }
 
 BOOST_AUTO_TEST_CASE(bad_options_are_rejected_at_construction)

@@ -23,6 +23,8 @@ public:
         co_return;
     }
     void close() noexcept override { closed = true; }
+    boost::asio::awaitable<void> async_close_gracefully(clock_type::time_point) override { co_return; }
+    bool unusable_while_idle() const noexcept override { return false; }
     int id;
     bool closed = false;
 };
