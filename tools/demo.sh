@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The main job on a fresh machine: install what is missing, build, start the bundled gateway
+# simulator on 127.0.0.1, and look up a few hundred instances concurrently through the client.
+#   tools/demo.sh [extra beeos-poll-example options, e.g. --count 1000 --connections 16]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tools/install-deps.sh
+build=${BEEOS_BUILD_DIR:-build}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DBEEOS_BUILD_TESTS=OFF -DBEEOS_BUILD_BENCH=OFF >/dev/null
+cmake --build "$build" -j2 --target beeos-gateway-sim beeos-poll-example
+
+workdir=$(mktemp -d)
+sim_pid=""
+cleanup() {
+    if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; fi
+    rm -rf "$workdir"
+}
+trap cleanup EXIT
+
+"$build/tools/gateway-sim/beeos-gateway-sim" --ca-out "$workdir/ca.pem" >"$workdir/sim.out" 2>"$workdir/sim.err" &
+sim_pid=$!
+for _ in $(seq 1 100); do
+    grep -q '^BEEOS_SIM_TOKEN=' "$workdir/sim.out" 2>/dev/null && break
+    kill -0 "$sim_pid" 2>/dev/null || { cat "$workdir/sim.err" >&2; exit 1; }
+    sleep 0.1
+done
+url=$(sed -n 's/^BEEOS_SIM_URL=//p' "$workdir/sim.out")
+ca=$(sed -n 's/^BEEOS_SIM_CA=//p' "$workdir/sim.out")
+token=$(sed -n 's/^BEEOS_SIM_TOKEN=//p' "$workdir/sim.out")
+[ -n "$url" ] || { echo "demo: the gateway simulator did not start" >&2; cat "$workdir/sim.err" >&2; exit 1; }
+
+echo "gateway simulator at $url"
+BEEOS_API_KEY="$token" "$build/examples/beeos-poll-example" --url "$url" --ca "$ca" --count 300 "$@"

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds everything with 2 jobs and runs the whole suite with CTest.
+#   tools/run-tests.sh                       # the normal build
+#   BEEOS_SANITIZE=address,undefined tools/run-tests.sh   # the same under ASan+UBSan (build-asan/)
+#   BEEOS_SANITIZE=thread tools/run-tests.sh              # under ThreadSanitizer (build-tsan/)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tools/install-deps.sh
+sanitize=${BEEOS_SANITIZE:-}
+case "$sanitize" in
+    "") build=${BEEOS_BUILD_DIR:-build}; type=RelWithDebInfo ;;
+    thread) build=${BEEOS_BUILD_DIR:-build-tsan}; type=RelWithDebInfo ;;
+    *) build=${BEEOS_BUILD_DIR:-build-asan}; type=Debug ;;
+esac
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE="$type" -DBEEOS_SANITIZE="$sanitize" >/dev/null
+cmake --build "$build" -j2
+ctest --test-dir "$build" --output-on-failure
