@@ -341,6 +341,7 @@ private:
         for (unsigned attempt = 1;; ++attempt)
         {
             auto started = clock_type::now();
+            ec = {};  // the previous attempt's error must not look like this one's
             info = error_info{};
             info.id = id;
             co_await attempt_once(request, call_deadline, out, ec, info);

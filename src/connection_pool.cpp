@@ -180,6 +180,7 @@ void connection_pool::close_all(std::vector<std::unique_ptr<http_connection>>& c
 
 asio::awaitable<void> connection_pool::async_acquire(clock_type::time_point deadline, connection_lease& lease, error_code& ec, error_info& info)
 {
+    ec = {};
     std::vector<std::unique_ptr<http_connection>> to_close;
     std::shared_ptr<timer_waiter> waiter;
     auto strand = co_await asio::this_coro::executor;

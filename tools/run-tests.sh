@@ -16,4 +16,5 @@ esac
 # The benchmarks are not part of the suite (bench/compare builds them in Release).
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE="$type" -DBEEOS_SANITIZE="$sanitize" -DBEEOS_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build" -j2
+export TSAN_OPTIONS="suppressions=$PWD/test/tsan.supp ${TSAN_OPTIONS:-}"
 ctest --test-dir "$build" --output-on-failure
