@@ -1,6 +1,8 @@
 // Copyright (c) 2026 The beeos authors. Distributed under the Boost Software License, Version 1.0.
 #include "retry_after.hpp"
 
+#include "digits.hpp"
+
 #include <array>
 #include <cstdint>
 
@@ -10,27 +12,6 @@ namespace
 {
 
 using namespace std::chrono;
-
-constexpr bool is_digit(char c) noexcept
-{
-    return c >= '0' && c <= '9';
-}
-
-// Reads exactly `n` digits at `pos`; false when `s` is too short or a byte is not a digit.
-constexpr bool read_digits(std::string_view s, std::size_t pos, std::size_t n, int& out) noexcept
-{
-    if (pos > s.size() || s.size() - pos < n)
-        return false;
-    int v = 0;
-    for (std::size_t i = pos; i != pos + n; ++i)
-    {
-        if (!is_digit(s[i]))
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    out = v;
-    return true;
-}
 
 constexpr bool literal_at(std::string_view s, std::size_t pos, std::string_view lit) noexcept
 {

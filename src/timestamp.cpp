@@ -1,6 +1,8 @@
 // Copyright (c) 2026 The beeos authors. Distributed under the Boost Software License, Version 1.0.
 #include <beeos/timestamp.hpp>
 
+#include "digits.hpp"
+
 #include <charconv>
 #include <cstdint>
 
@@ -9,25 +11,8 @@ namespace beeos
 namespace
 {
 
-// Compared by hand rather than with std::isdigit, which depends on the global locale.
-constexpr bool is_digit(char c) noexcept
-{
-    return c >= '0' && c <= '9';
-}
-
-// Reads exactly `n` digits of `s` at `pos`. The caller has checked that they are in range.
-constexpr bool read_digits(std::string_view s, std::size_t pos, std::size_t n, int& out) noexcept
-{
-    int v = 0;
-    for (std::size_t i = pos; i != pos + n; ++i)
-    {
-        if (!is_digit(s[i]))
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    out = v;
-    return true;
-}
+using detail::is_digit;
+using detail::read_digits;
 
 void put2(char* p, unsigned v) noexcept
 {

@@ -102,6 +102,24 @@ void run_test_coroutine(boost::asio::io_context& io, Awaitable coro, std::chrono
         std::rethrow_exception(failure);
 }
 
+/// Runs `io` on this thread until `pred()` holds; false when `limit` passed first or the
+/// io_context ran out of work with `pred()` still false (a call that never completes).
+template <class Pred>
+bool run_until(boost::asio::io_context& io, Pred pred, std::chrono::steady_clock::duration limit)
+{
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    io.restart();
+    while (!pred())
+    {
+        auto now = std::chrono::steady_clock::now();
+        if (now >= deadline)
+            return false;
+        if (io.run_one_for(deadline - now) == 0 && io.stopped())
+            return pred();
+    }
+    return true;
+}
+
 /// Asserts that `text` does not contain the test token.
 inline void check_no_token(std::string_view text)
 {

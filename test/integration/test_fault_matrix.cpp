@@ -29,6 +29,7 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using beeos::test::gateway_fixture;
 using beeos::test::run_test_coroutine;
+using beeos::test::run_until;
 using steady = std::chrono::steady_clock;
 using fault = beeos::sim::fault;
 
@@ -64,24 +65,6 @@ struct outcome
 };
 
 std::string what(const outcome& o) { return beeos::format_error(o.ec, o.info); }
-
-/// Runs `io` on this thread until `pred()` holds; false when `limit` passed first or the
-/// io_context ran out of work with `pred()` still false (a call that never completes).
-template <class Pred>
-bool run_until(asio::io_context& io, Pred pred, steady::duration limit)
-{
-    auto deadline = steady::now() + limit;
-    io.restart();
-    while (!pred())
-    {
-        auto now = steady::now();
-        if (now >= deadline)
-            return false;
-        if (io.run_one_for(deadline - now) == 0 && io.stopped())
-            return pred();
-    }
-    return true;
-}
 
 /// One call through the universal model, run to completion on `io` (bounded).
 outcome call(beeos::client& c, asio::io_context& io, const std::string& id, std::optional<beeos::retry_policy> policy = {},
@@ -440,6 +423,7 @@ BOOST_AUTO_TEST_CASE(c07_idle_connections_closed_by_the_server_never_surface)
     BOOST_TEST(warmed.connections_accepted >= 2u);  // the pool holds several idle connections
     BOOST_TEST(warmed.open_connections == warmed.connections_accepted);
 
+    std::this_thread::sleep_for(50ms);  // let the server mark every connection idle
     f.gw.close_idle_connections();
     std::this_thread::sleep_for(50ms);
     BOOST_TEST(settle([&] { return f.gw.get_stats().open_connections; }, 0) == 0u);

@@ -48,6 +48,9 @@ BOOST_AUTO_TEST_CASE(server_closing_idle_connections_is_invisible_to_callers)
     BOOST_TEST(f.gw.get_stats().connections_accepted == 1u);
 
     // The server drops the pooled connection while it is idle: the classic keep-alive race.
+    // (Give the server a moment to go back to waiting for the next request first: only then
+    // does the simulator count the connection as idle.)
+    std::this_thread::sleep_for(50ms);
     f.gw.close_idle_connections();
     std::this_thread::sleep_for(50ms);
     io.restart();

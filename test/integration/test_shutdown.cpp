@@ -18,6 +18,7 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using beeos::test::gateway_fixture;
 using beeos::test::run_test_coroutine;
+using beeos::test::run_until;
 using steady = std::chrono::steady_clock;
 using fault = beeos::sim::fault;
 using boost::system::error_code;
@@ -25,22 +26,6 @@ using boost::system::error_code;
 namespace {
 
 double seconds(steady::duration d) { return std::chrono::duration<double>(d).count(); }
-
-template <class Pred>
-bool run_until(asio::io_context& io, Pred pred, steady::duration limit)
-{
-    auto deadline = steady::now() + limit;
-    io.restart();
-    while (!pred())
-    {
-        auto now = steady::now();
-        if (now >= deadline)
-            return false;
-        if (io.run_one_for(deadline - now) == 0 && io.stopped())
-            return pred();
-    }
-    return true;
-}
 
 /// Runs `io` for `d` whatever happens (to let calls get on the wire).
 void run_for(asio::io_context& io, steady::duration d)
