@@ -282,70 +282,247 @@ std::string error_body(int status, std::string_view code, std::string_view messa
     return out;
 }
 
+// ---- instance state -----------------------------------------------------------------------
+
+// The lifecycle fields of `instance_state`, in the order of `template_field` from `status` on.
+constexpr std::optional<std::string> instance_state::*state_members[] = {
+    &instance_state::status,
+    &instance_state::desired_status,
+    &instance_state::connectivity,
+    &instance_state::connectivity_reason,
+    &instance_state::ms_connection_status,
+    &instance_state::error_message,
+    &instance_state::endpoint,
+};
+
+// Field by field, `over` wins where it has a value.
+instance_state merge(instance_state base, const instance_state& over)
+{
+    for (auto m : state_members)
+        if (over.*m)
+            base.*m = over.*m;
+    return base;
+}
+
+// A lifecycle script, with each step's merged state precomputed.
+struct script
+{
+    std::chrono::steady_clock::time_point base;  // set_lifecycle() / set_state() time
+    std::vector<lifecycle_step> steps;           // `at` non-decreasing
+    std::vector<instance_state> merged;          // merged[i] = merge of steps 0..i
+
+    // How many steps have taken effect at `now`.
+    std::size_t passed(std::chrono::steady_clock::time_point now) const
+    {
+        auto it = std::upper_bound(
+            steps.begin(), steps.end(), now,
+            [this](auto t, const lifecycle_step& s) { return t < base + s.at; });
+        return static_cast<std::size_t>(it - steps.begin());
+    }
+
+    // What the fixture is patched with at `now` (nothing before the first step).
+    instance_state state_at(std::chrono::steady_clock::time_point now) const
+    {
+        std::size_t k = passed(now);
+        return k ? merged[k - 1] : instance_state{};
+    }
+};
+
+// `inst_<n>`'s n, whatever the instance count; nullopt for any other id.
+std::optional<std::uint64_t> synthetic_number(std::string_view id)
+{
+    if (!id.starts_with("inst_"))
+        return std::nullopt;
+    std::string_view digits = id.substr(5);
+    // No leading zeros: inst_07 is not inst_7.
+    if (digits.empty() || digits.size() > 19 || (digits.size() > 1 && digits[0] == '0'))
+        return std::nullopt;
+    std::uint64_t n = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (ec != std::errc() || end != digits.data() + digits.size())
+        return std::nullopt;
+    return n;
+}
+
 // ---- success bodies -----------------------------------------------------------------------
 
-// The fixture serialised once and cut around `data.id` and `data.name`, so a success body is
-// three appends instead of a JSON round trip: the server must keep up with ~20k req/s.
+// The fields a rendered instance fills in; the rest comes from the fixture as it is.
+enum template_field : std::size_t
+{
+    f_id,
+    f_name,
+    f_status,  // then desiredStatus ... endpoint, as in state_members
+    field_count = f_status + std::size(state_members),
+};
+
+constexpr std::string_view field_keys[field_count] = {
+    "id",           "name",         "status",             "desiredStatus",
+    "connectivity", "connectivityReason", "msConnectionStatus", "errorMessage",
+    "endpoint",
+};
+
+// The listing filters, as query parameter names (also the `data` keys they compare).
+constexpr std::string_view filter_keys[] = {"status", "providerId", "agentFramework", "clusterId"};
+constexpr std::size_t filter_count = std::size(filter_keys);
+
+// The fixture serialised once and cut around the fields a body varies (id, name and the
+// lifecycle fields), so a body is a dozen appends instead of a JSON round trip: the server
+// must keep up with ~20k req/s, and a 200-item page must not parse anything.
 class instance_template
 {
 public:
     instance_template()
     {
-        static constexpr std::string_view id_mark = "@@beeos_sim_id@@";
-        static constexpr std::string_view name_mark = "@@beeos_sim_name@@";
         boost::json::value v = boost::json::parse(detail::instance_body_json);
         boost::json::object& data = v.at("data").as_object();
-        data["id"] = id_mark;
-        data["name"] = name_mark;
-        std::string text = boost::json::serialize(v);
 
-        std::string quoted_id = '"' + std::string(id_mark) + '"';
-        std::string quoted_name = '"' + std::string(name_mark) + '"';
-        std::size_t id_at = text.find(quoted_id);
-        std::size_t name_at = text.find(quoted_name);
-        id_first_ = id_at < name_at;
-        std::size_t first = std::min(id_at, name_at);
-        std::size_t second = std::max(id_at, name_at);
-        std::size_t first_len = id_first_ ? quoted_id.size() : quoted_name.size();
-        std::size_t second_len = id_first_ ? quoted_name.size() : quoted_id.size();
-        parts_[0] = text.substr(0, first);
-        parts_[1] = text.substr(first + first_len, second - first - first_len);
-        parts_[2] = text.substr(second + second_len);
+        for (std::size_t i = 0; i < filter_count; ++i)
+            if (auto* f = data.if_contains(filter_keys[i]); f && f->is_string())
+                filter_defaults_[i] = std::string(f->as_string());
+        // Unpatched fields keep the fixture's own serialisation, so a body without a state is
+        // byte for byte the fixture's (a field missing from the fixture is served as "").
+        for (std::size_t f = f_status; f < field_count; ++f)
+        {
+            auto* value = data.if_contains(field_keys[f]);
+            defaults_[f] = value ? boost::json::serialize(*value) : std::string("\"\"");
+        }
+
+        std::string marks[field_count];
+        for (std::size_t f = 0; f < field_count; ++f)
+        {
+            marks[f] = "@@beeos_sim_field_" + std::to_string(f) + "@@";
+            data[field_keys[f]] = marks[f];
+        }
+        std::string text = boost::json::serialize(data);
+
+        // The envelope around `data`: serialising the object alone gives the same bytes as
+        // it has inside the whole document.
+        static constexpr std::string_view data_mark = "@@beeos_sim_data@@";
+        v.as_object()["data"] = data_mark;
+        std::string envelope = boost::json::serialize(v);
+        std::size_t data_at = envelope.find('"' + std::string(data_mark) + '"');
+        envelope_[0] = envelope.substr(0, data_at);
+        envelope_[1] = envelope.substr(data_at + data_mark.size() + 2);
+
+        std::pair<std::size_t, std::size_t> at[field_count];  // (offset, field)
+        for (std::size_t f = 0; f < field_count; ++f)
+            at[f] = {text.find('"' + marks[f] + '"'), f};
+        std::sort(std::begin(at), std::end(at));
+        std::size_t from = 0;
+        for (std::size_t i = 0; i < field_count; ++i)
+        {
+            parts_[i] = text.substr(from, at[i].first - from);
+            order_[i] = at[i].second;
+            from = at[i].first + marks[at[i].second].size() + 2;
+        }
+        parts_[field_count] = text.substr(from);
+        for (const auto& p : parts_)
+            fixed_size_ += p.size();
+        for (std::size_t f = f_status; f < field_count; ++f)
+            fixed_size_ += defaults_[f].size();
     }
 
-    std::string render(std::string_view id) const
+    // Appends the `data` object of `id` patched with `state`.
+    void render_data(std::string& out, std::string_view id, const instance_state& state) const
     {
         std::string name = "sim-" + std::string(id);
-        std::string out;
-        out.reserve(parts_[0].size() + parts_[1].size() + parts_[2].size() + 2 * id.size() +
-                    16);
         out += parts_[0];
-        append_json_string(out, id_first_ ? id : std::string_view(name));
-        out += parts_[1];
-        append_json_string(out, id_first_ ? std::string_view(name) : id);
-        out += parts_[2];
+        for (std::size_t i = 0; i < field_count; ++i)
+        {
+            std::size_t f = order_[i];
+            if (f == f_id)
+                append_json_string(out, id);
+            else if (f == f_name)
+                append_json_string(out, name);
+            else if (const auto& value = state.*state_members[f - f_status])
+                append_json_string(out, *value);
+            else
+                out += defaults_[f];
+            out += parts_[i + 1];
+        }
+    }
+
+    // The whole `{"success":true,"data":{...}}` body.
+    std::string render(std::string_view id, const instance_state& state = {}) const
+    {
+        std::string out;
+        out.reserve(envelope_[0].size() + envelope_[1].size() + data_size_hint(id));
+        out += envelope_[0];
+        render_data(out, id, state);
+        out += envelope_[1];
         return out;
     }
 
+    std::size_t data_size_hint(std::string_view id) const
+    {
+        return fixed_size_ + 2 * id.size() + 64;
+    }
+
+    // Whether a rendered item with `state` passes `filters` (only the set ones count).
+    bool matches(const instance_state& state,
+                 const std::optional<std::string> (&filters)[filter_count]) const
+    {
+        for (std::size_t i = 0; i < filter_count; ++i)
+        {
+            if (!filters[i])
+                continue;
+            const std::optional<std::string>& value =
+                i == 0 && state.status ? state.status : filter_defaults_[i];
+            if (value != filters[i])
+                return false;
+        }
+        return true;
+    }
+
 private:
-    std::string parts_[3];
-    bool id_first_ = true;
+    std::string envelope_[2];
+    std::string parts_[field_count + 1];
+    std::size_t order_[field_count] = {};  // the field between parts_[i] and parts_[i + 1]
+    std::string defaults_[field_count];    // serialised fixture values, from f_status on
+    std::optional<std::string> filter_defaults_[filter_count];
+    std::size_t fixed_size_ = 0;
 };
+
+// Whether verbatim `set_instance` data passes `filters`; data that is not a JSON object (it may
+// be malformed on purpose) passes none.
+bool verbatim_matches(std::string_view data_json,
+                      const std::optional<std::string> (&filters)[filter_count])
+{
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(data_json, ec);
+    const boost::json::object* data = ec ? nullptr : v.if_object();
+    for (std::size_t i = 0; i < filter_count; ++i)
+    {
+        if (!filters[i])
+            continue;
+        const boost::json::value* field = data ? data->if_contains(filter_keys[i]) : nullptr;
+        if (!field || !field->is_string() || field->as_string() != *filters[i])
+            return false;
+    }
+    return true;
+}
 
 // ---- routing ------------------------------------------------------------------------------
 
 struct route
 {
     bool matched = false;     // {prefix}/api/v1/instances/{one non-empty segment}
+    bool list = false;        // {prefix}/api/v1/instances
     std::string id;           // decoded (raw if decoding failed)
     bool id_valid = false;    // percent-decoding and UTF-8 are well formed
     std::size_t id_chars = 0;
 };
 
+// `base` is "{prefix}/api/v1/instances/".
 route parse_target(std::string_view target, std::string_view base)
 {
     route r;
     std::string_view path = target.substr(0, target.find('?'));
+    if (path.size() + 1 == base.size() && base.starts_with(path))
+    {
+        r.list = true;
+        return r;
+    }
     if (!path.starts_with(base))
         return r;
     std::string_view segment = path.substr(base.size());
@@ -357,6 +534,88 @@ route parse_target(std::string_view target, std::string_view base)
     else
         r.id.assign(segment);
     return r;
+}
+
+// listInstances' query.
+struct list_query
+{
+    std::uint64_t page = 0;
+    std::uint64_t page_size = 0;  // 0: the default
+    std::optional<std::string> filters[filter_count];
+    std::string bad_param;  // non-empty: 400 invalid_param naming it
+    std::string bad_message;
+};
+
+// Query-string decoding: '+' is a space.
+bool query_decode(std::string_view in, std::string& out)
+{
+    std::string plus_as_space(in);
+    std::replace(plus_as_space.begin(), plus_as_space.end(), '+', ' ');
+    return pct_decode(plus_as_space, out);
+}
+
+bool parse_integer(std::string_view text, std::uint64_t max, std::uint64_t& n)
+{
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    return !text.empty() && ec == std::errc() && end == text.data() + text.size() && n <= max;
+}
+
+list_query parse_list_query(std::string_view target)
+{
+    list_query q;
+    std::size_t qmark = target.find('?');
+    if (qmark == std::string_view::npos)
+        return q;
+    std::string_view query = target.substr(qmark + 1);
+    std::string key;
+    std::string value;
+    while (!query.empty())
+    {
+        std::size_t amp = query.find('&');
+        std::string_view pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+        std::size_t eq = pair.find('=');
+        if (!query_decode(pair.substr(0, eq), key))
+            continue;  // not a parameter we know
+        bool known = key == "page" || key == "pageSize" ||
+                     std::find(std::begin(filter_keys), std::end(filter_keys), key) !=
+                         std::end(filter_keys);
+        if (!known)
+            continue;
+        std::string_view raw =
+            eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+        if (!query_decode(raw, value))
+        {
+            q.bad_param = key;
+            q.bad_message = key + " is not valid percent-encoding.";
+            return q;
+        }
+        if (key == "page")
+        {
+            if (!parse_integer(value, 2147483647, q.page))
+            {
+                q.bad_param = key;
+                q.bad_message = "page must be an integer from 0 to 2147483647.";
+                return q;
+            }
+        }
+        else if (key == "pageSize")
+        {
+            if (!parse_integer(value, 200, q.page_size))
+            {
+                q.bad_param = key;
+                q.bad_message = "pageSize must be an integer from 0 to 200.";
+                return q;
+            }
+        }
+        else
+        {
+            for (std::size_t i = 0; i < filter_count; ++i)
+                if (key == filter_keys[i])
+                    q.filters[i] = value;
+        }
+    }
+    return q;
 }
 
 enum class auth_result { ok, missing, invalid };
@@ -485,8 +744,13 @@ struct gateway::impl
                                 const std::string& request_id) const;
     response_type route_response(const request_type& req, const route& r, auth_result auth,
                                  const std::optional<std::string>& data,
+                                 const std::optional<instance_state>& scripted,
                                  const std::string& request_id) const;
-    bool synthetic_exists(std::string_view id) const;
+    response_type list_response(const request_type& req, auth_result auth,
+                                const std::string& request_id);
+    instance_state churn_state(std::uint64_t n, std::chrono::steady_clock::time_point now) const;
+    instance_state served_state_locked(std::string_view id,
+                                       std::chrono::steady_clock::time_point now) const;
     void unregister(std::uint64_t key);
 
     const config cfg;
@@ -494,6 +758,8 @@ struct gateway::impl
     const std::string instances_base;  // prefix + "/api/v1/instances/"
     const instance_template body_template;
     const std::uint64_t request_id_seed;
+    const std::chrono::steady_clock::time_point churn_origin = std::chrono::steady_clock::now();
+    std::atomic<std::size_t> instance_count;
     std::atomic<std::uint64_t> request_id_counter{0};
 
     std::mutex lifecycle;  // serialises start(), stop() and close_idle_connections()
@@ -505,9 +771,11 @@ struct gateway::impl
     bool stopping = false;
     bool accepting = false;
     unsigned short bound_port = 0;
-    std::map<std::string, std::deque<fault>> faults;  // "" = any request
+    std::map<std::string, std::deque<fault>, std::less<>> faults;  // "" = any request
     std::unordered_map<std::string, std::string> instances;
+    std::map<std::string, script, std::less<>> scripts;
     stats counters;
+    std::size_t list_count = 0;
     std::unordered_map<std::string, std::size_t> per_id;
     std::deque<request_record> records;
     std::unordered_map<std::uint64_t, std::shared_ptr<connection>> connections;
@@ -553,7 +821,8 @@ gateway::impl::impl(config c, test_pki p)
     : cfg(std::move(c)),
       pki(std::move(p)),
       instances_base(normalise_prefix(cfg.path_prefix) + "/api/v1/instances/"),
-      request_id_seed(random_seed())
+      request_id_seed(random_seed()),
+      instance_count(cfg.instance_count)
 {
 }
 
@@ -923,8 +1192,10 @@ std::optional<fault> gateway::impl::take_fault_locked(const route& r)
     if (faults.empty())
         return std::nullopt;
     auto it = faults.end();
-    if (r.matched)
+    if (r.matched && r.id != list_route)
         it = faults.find(r.id);
+    else if (r.list)
+        it = faults.find(list_route);
     if (it == faults.end())
         it = faults.find(std::string());
     if (it == faults.end())
@@ -938,17 +1209,34 @@ std::optional<fault> gateway::impl::take_fault_locked(const route& r)
     return f;
 }
 
-bool gateway::impl::synthetic_exists(std::string_view id) const
+instance_state gateway::impl::churn_state(std::uint64_t n,
+                                          std::chrono::steady_clock::time_point now) const
 {
-    if (!id.starts_with("inst_"))
-        return false;
-    std::string_view digits = id.substr(5);
-    // No leading zeros: inst_07 is not inst_7.
-    if (digits.empty() || digits.size() > 19 || (digits.size() > 1 && digits[0] == '0'))
-        return false;
-    std::uint64_t n = 0;
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-    return ec == std::errc() && end == digits.data() + digits.size() && n < cfg.instance_count;
+    instance_state s;
+    if (cfg.churn_period.count() <= 0)
+        return s;
+    // 128 bits: n * 7919 and phase * count overflow 64 for large counts.
+    __extension__ typedef unsigned __int128 u128;
+    const u128 period = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(cfg.churn_period).count());
+    const u128 count = std::max<std::size_t>(cfg.instance_count, 1);
+    const u128 phase = (u128(n) * 7919 % count) * period / count;
+    const auto elapsed = (now - churn_origin).count();
+    const u128 t = elapsed > 0 ? static_cast<std::uint64_t>(elapsed) : 0;
+    s.connectivity = (t + phase) / period % 2 == 0 ? "online" : "offline";
+    return s;
+}
+
+// What the fixture is patched with for `id` now, ignoring `set_instance` data: its script's
+// state, or churn for a synthetic id in range.
+instance_state gateway::impl::served_state_locked(std::string_view id,
+                                                  std::chrono::steady_clock::time_point now) const
+{
+    if (auto it = scripts.find(id); it != scripts.end())
+        return it->second.state_at(now);
+    if (auto n = synthetic_number(id); n && *n < instance_count.load())
+        return churn_state(*n, now);
+    return {};
 }
 
 response_type gateway::impl::make_response(int status, unsigned version, std::string body,
@@ -967,6 +1255,7 @@ response_type gateway::impl::make_response(int status, unsigned version, std::st
 response_type gateway::impl::route_response(const request_type& req, const route& r,
                                             auth_result auth,
                                             const std::optional<std::string>& data,
+                                            const std::optional<instance_state>& scripted,
                                             const std::string& request_id) const
 {
     auto error = [&](int status, std::string_view code, std::string_view message,
@@ -999,11 +1288,153 @@ response_type gateway::impl::route_response(const request_type& req, const route
         body += '}';
         return make_response(200, req.version(), std::move(body), request_id);
     }
+    if (scripted)
+        return make_response(200, req.version(), body_template.render(r.id, *scripted),
+                             request_id);
     if (r.id.starts_with("inst_forbidden"))
         return error(403, "forbidden", "You do not own this instance.");
-    if (synthetic_exists(r.id))
-        return make_response(200, req.version(), body_template.render(r.id), request_id);
+    if (auto n = synthetic_number(r.id); n && *n < instance_count.load())
+    {
+        instance_state churned = churn_state(*n, std::chrono::steady_clock::now());
+        return make_response(200, req.version(), body_template.render(r.id, churned),
+                             request_id);
+    }
     return error(404, "instance_not_found", "Instance '" + r.id + "' was not found.");
+}
+
+response_type gateway::impl::list_response(const request_type& req, auth_result auth,
+                                           const std::string& request_id)
+{
+    auto error = [&](int status, std::string_view code, std::string_view message,
+                     std::string_view param = {}) {
+        return make_response(status, req.version(),
+                             error_body(status, code, message, request_id, param), request_id);
+    };
+    if (req.method() != http::verb::get)
+    {
+        auto res = error(405, "method_not_allowed", "Only GET is served on this path.");
+        res.set(http::field::allow, "GET");
+        return res;
+    }
+    if (auth == auth_result::missing)
+        return error(401, "missing_token", "The Authorization header is missing.");
+    if (auth == auth_result::invalid)
+        return error(401, "invalid_token", "The bearer token is invalid.");
+    const list_query q = parse_list_query(req.target());
+    if (!q.bad_param.empty())
+        return error(400, "invalid_param", q.bad_message, q.bad_param);
+
+    const std::uint64_t size = q.page_size ? q.page_size : 20;
+    const std::uint64_t start = q.page * size;  // < 2^39: no overflow
+    const bool filtered = std::any_of(std::begin(q.filters), std::end(q.filters),
+                                      [](const auto& f) { return f.has_value(); });
+
+    // Synthetic ids in range that are not served from the plain template: set_instance data
+    // (verbatim) or a script (own state). Only these can differ from the others in a filter,
+    // so `total` and the page come from them without visiting every id.
+    struct special
+    {
+        std::uint64_t n;
+        std::optional<std::string> verbatim;
+        instance_state state;
+        bool match = true;
+    };
+    std::vector<special> specials;
+    const auto now = std::chrono::steady_clock::now();
+    std::uint64_t count;
+    {
+        std::lock_guard lock(mutex);
+        count = instance_count.load();
+        // Unfiltered, only the page's own ids matter.
+        auto wanted = [&](std::uint64_t n) {
+            return n < count && (filtered || (n >= start && n - start < size));
+        };
+        for (const auto& [id, data] : instances)
+            if (auto n = synthetic_number(id); n && wanted(*n))
+                specials.push_back({*n, data, {}});
+        for (const auto& [id, sc] : scripts)
+            if (auto n = synthetic_number(id); n && wanted(*n))
+                specials.push_back({*n, std::nullopt, sc.state_at(now)});
+    }
+    // By n, verbatim data first, so that it wins over a script for the same id.
+    std::sort(specials.begin(), specials.end(), [](const special& a, const special& b) {
+        return a.n != b.n ? a.n < b.n : a.verbatim.has_value() > b.verbatim.has_value();
+    });
+    specials.erase(std::unique(specials.begin(), specials.end(),
+                               [](const special& a, const special& b) { return a.n == b.n; }),
+                   specials.end());
+
+    // Churn touches only `connectivity`, which no filter reads, so every plain id matches or
+    // none does.
+    const bool plain_match = body_template.matches(instance_state{}, q.filters);
+    if (filtered)
+        for (auto& sp : specials)
+            sp.match = sp.verbatim ? verbatim_matches(*sp.verbatim, q.filters)
+                                   : body_template.matches(sp.state, q.filters);
+
+    std::uint64_t total = 0;
+    std::vector<std::uint64_t> page;
+    if (plain_match)
+    {
+        // Kept: every n < count but the specials that fail the filter.
+        std::vector<std::uint64_t> dropped;
+        for (const auto& sp : specials)
+            if (!sp.match)
+                dropped.push_back(sp.n);
+        total = count - dropped.size();
+        // The start-th kept n: each dropped one at or below it pushes it up by one.
+        std::uint64_t n = start;
+        std::size_t d = 0;
+        for (; d < dropped.size() && dropped[d] <= n; ++d)
+            ++n;
+        for (; page.size() < size && n < count; ++n)
+        {
+            if (d < dropped.size() && dropped[d] == n)
+            {
+                ++d;
+                continue;
+            }
+            page.push_back(n);
+        }
+    }
+    else
+    {
+        for (const auto& sp : specials)
+            if (sp.match)
+            {
+                if (total >= start && total - start < size)
+                    page.push_back(sp.n);
+                ++total;
+            }
+    }
+
+    std::string body;
+    const std::size_t item_hint = body_template.data_size_hint("inst_18446744073709551615");
+    body.reserve(64 + page.size() * (item_hint + 1));
+    body += R"({"success":true,"data":[)";
+    std::string id;
+    for (std::size_t i = 0; i < page.size(); ++i)
+    {
+        if (i)
+            body += ',';
+        std::uint64_t n = page[i];
+        auto sp = std::lower_bound(specials.begin(), specials.end(), n,
+                                   [](const special& s, std::uint64_t v) { return s.n < v; });
+        if (sp != specials.end() && sp->n == n && sp->verbatim)
+        {
+            body += *sp->verbatim;
+            continue;
+        }
+        id = "inst_" + std::to_string(n);
+        if (sp != specials.end() && sp->n == n)
+            body_template.render_data(body, id, sp->state);
+        else
+            body_template.render_data(body, id, churn_state(n, now));
+    }
+    body += R"(],"total":)";
+    body += std::to_string(total);
+    body += '}';
+    return make_response(200, req.version(), std::move(body), request_id);
 }
 
 template <class Stream>
@@ -1014,6 +1445,7 @@ asio::awaitable<bool> gateway::impl::respond(connection& c, Stream& stream,
     auth_result auth = check_auth(req);
 
     request_record rec;
+    rec.received = std::chrono::steady_clock::now();
     rec.target = req.target();
     rec.id = r.matched ? r.id : std::string();
     if (auto it = req.find(http::field::authorization); it != req.end())
@@ -1035,6 +1467,8 @@ asio::awaitable<bool> gateway::impl::respond(connection& c, Stream& stream,
         ++counters.requests;
         if (r.matched)
             ++per_id[r.id];
+        if (r.list)
+            ++list_count;
         records.push_back(std::move(rec));
         if (records.size() > max_records)
             records.pop_front();
@@ -1065,8 +1499,20 @@ asio::awaitable<bool> gateway::impl::respond(connection& c, Stream& stream,
     int status = f.oversized_body_bytes && !f.status ? 200 : f.status;
 
     response_type res;
-    if (status == 0)
-        res = route_response(req, r, auth, data, request_id);
+    if (status == 0 && r.list)
+        res = list_response(req, auth, request_id);
+    else if (status == 0)
+    {
+        // Read after the delay: the body shows the state at the time it is sent.
+        std::optional<instance_state> scripted;
+        if (r.matched && !data)
+        {
+            std::lock_guard lock(mutex);
+            if (auto it = scripts.find(r.id); it != scripts.end())
+                scripted = it->second.state_at(std::chrono::steady_clock::now());
+        }
+        res = route_response(req, r, auth, data, scripted, request_id);
+    }
     else if (status >= 400)
     {
         std::string_view code = f.code.empty() ? default_code(status) : f.code;
@@ -1237,6 +1683,57 @@ void gateway::set_instance(std::string id, std::string data_json)
     impl_->instances[std::move(id)] = std::move(data_json);
 }
 
+void gateway::set_lifecycle(std::string id, std::vector<lifecycle_step> steps)
+{
+    for (std::size_t i = 1; i < steps.size(); ++i)
+        if (steps[i].at < steps[i - 1].at)
+            throw std::invalid_argument("gateway-sim: lifecycle steps must not go back in time");
+    script sc;
+    sc.merged.reserve(steps.size());
+    for (const auto& step : steps)
+        sc.merged.push_back(merge(sc.merged.empty() ? instance_state{} : sc.merged.back(),
+                                  step.state));
+    sc.steps = std::move(steps);
+    std::lock_guard lock(impl_->mutex);
+    sc.base = std::chrono::steady_clock::now();
+    if (sc.steps.empty())
+    {
+        if (auto it = impl_->scripts.find(id); it != impl_->scripts.end())
+            impl_->scripts.erase(it);
+    }
+    else
+        impl_->scripts.insert_or_assign(std::move(id), std::move(sc));
+}
+
+void gateway::set_state(std::string id, instance_state state)
+{
+    std::lock_guard lock(impl_->mutex);
+    const auto now = std::chrono::steady_clock::now();
+    instance_state merged = merge(impl_->served_state_locked(id, now), state);
+    script sc;
+    sc.base = now;
+    sc.steps.push_back({std::chrono::milliseconds(0), merged});
+    sc.merged.push_back(std::move(merged));
+    impl_->scripts.insert_or_assign(std::move(id), std::move(sc));
+}
+
+std::vector<transition> gateway::transitions_for(std::string_view id) const
+{
+    std::lock_guard lock(impl_->mutex);
+    std::vector<transition> out;
+    auto it = impl_->scripts.find(id);
+    if (it == impl_->scripts.end())
+        return out;
+    const script& sc = it->second;
+    std::size_t k = sc.passed(std::chrono::steady_clock::now());
+    out.reserve(k);
+    for (std::size_t i = 0; i < k; ++i)
+        out.push_back({i, sc.base + sc.steps[i].at, sc.merged[i]});
+    return out;
+}
+
+void gateway::set_instance_count(std::size_t n) { impl_->instance_count.store(n); }
+
 void gateway::close_idle_connections() { impl_->close_idle_connections(); }
 
 stats gateway::get_stats() const
@@ -1255,6 +1752,13 @@ void gateway::reset_stats()
     s.max_open_connections = s.open_connections;
     impl_->per_id.clear();
     impl_->records.clear();
+    impl_->list_count = 0;
+}
+
+std::size_t gateway::list_requests() const
+{
+    std::lock_guard lock(impl_->mutex);
+    return impl_->list_count;
 }
 
 std::size_t gateway::requests_for(std::string_view id) const

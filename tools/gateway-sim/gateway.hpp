@@ -3,8 +3,10 @@
 #define BEEOS_GATEWAY_SIM_GATEWAY_HPP
 
 // A local stand-in for the BeeOS gateway: a real TLS HTTP/1.1 server that serves `getInstance`
-// (`GET /api/v1/instances/{id}`) as the OpenAPI contract describes it and injects faults on
-// demand. The integration tests run it in-process; `beeos-gateway-sim` runs it standalone.
+// (`GET /api/v1/instances/{id}`) and `listInstances` (`GET /api/v1/instances`) as the OpenAPI
+// contract describes them, moves instances through scripted lifecycles over time, and injects
+// faults on demand. The integration tests run it in-process; `beeos-gateway-sim` runs it
+// standalone.
 //
 // This header names no Asio, Beast or OpenSSL type, so tests that include it stay cheap to
 // compile; all of that lives in gateway.cpp.
@@ -20,6 +22,10 @@
 #include <vector>
 
 namespace beeos::sim {
+
+/// The `add_fault` id whose faults apply to listing requests (`GET {prefix}/api/v1/instances`)
+/// only. A getInstance request for an id spelled like this never takes them.
+inline constexpr std::string_view list_route = "(list)";
 
 /// Which certificate the server presents.
 enum class certificate
@@ -116,6 +122,46 @@ struct config
 
     /// Threads running the server's own io_context.
     int threads = 1;
+
+    /// Non-zero: every synthetic `inst_<n>` without a lifecycle script flips `connectivity`
+    /// between "online" and "offline" every `churn_period`, so that a watcher of many ids sees
+    /// a steady trickle of changes. Id n has phase
+    /// `p = ((n * 7919) % instance_count) * churn_period / instance_count` (the configured
+    /// count, so `set_instance_count` does not reshuffle phases): measured from the gateway's
+    /// construction, it is "online" while `floor((t + p) / churn_period)` is even. All start
+    /// "online"; each flips first at `churn_period - p`. Only `connectivity` changes.
+    std::chrono::milliseconds churn_period{0};
+};
+
+/// Fields of an instance that move over its life; std::nullopt keeps the value of the fixture
+/// body. Each is the wire string (e.g. status "provisioning"); error_message "" means
+/// absent/empty.
+struct instance_state
+{
+    std::optional<std::string> status{};                // `status`
+    std::optional<std::string> desired_status{};        // `desiredStatus`
+    std::optional<std::string> connectivity{};          // `connectivity`
+    std::optional<std::string> connectivity_reason{};   // `connectivityReason`
+    std::optional<std::string> ms_connection_status{};  // `msConnectionStatus`
+    std::optional<std::string> error_message{};         // `errorMessage`
+    std::optional<std::string> endpoint{};              // `endpoint`
+
+    friend bool operator==(const instance_state&, const instance_state&) = default;
+};
+
+/// One step of a lifecycle script: from `at` after `set_lifecycle()` on, `state` applies.
+struct lifecycle_step
+{
+    std::chrono::milliseconds at{0};
+    instance_state state{};
+};
+
+/// A step of a script whose time has passed.
+struct transition
+{
+    std::size_t step;                          // index into the script
+    std::chrono::steady_clock::time_point at;  // when it took effect
+    instance_state state;                      // the merge of steps 0..step: what is served
 };
 
 /// What the server saw of one complete request. Never holds a credential.
@@ -128,6 +174,7 @@ struct request_record
     std::string user_agent;
     std::string accept;
     std::string host;
+    std::chrono::steady_clock::time_point received;  // when the complete request was read
 };
 
 struct stats
@@ -142,18 +189,40 @@ struct stats
 /// The simulator. All members are thread-safe: the server runs on its own threads while a
 /// test thread calls these. The mutex guarding shared state is never held across I/O.
 ///
-/// Routes, in order:
-/// - a path other than `{prefix}/api/v1/instances/{one segment}`: 404 `route_not_found`;
+/// getInstance routes, in order:
+/// - a path other than `{prefix}/api/v1/instances/{one segment}` (or the listing path below):
+///   404 `route_not_found`;
 /// - a method other than GET: 405 `method_not_allowed`;
 /// - no `Authorization`: 401 `missing_token`; not `Bearer <accepted token>`: 401
 ///   `invalid_token`;
 /// - an id over 128 characters, or one not valid after percent-decoding: 400 `invalid_param`;
 /// - an id given to `set_instance`: 200 with that data;
+/// - an id with a lifecycle script (`set_lifecycle`, `set_state`): 200 with the fixture,
+///   `data.id` set to the id, patched with the script's current state;
 /// - `inst_forbidden...`: 403 `forbidden`;
-/// - `inst_<n>` with n < instance_count: 200 with the fixture, `data.id` set to the id;
+/// - `inst_<n>` with n < instance count: 200 with the fixture, `data.id` set to the id
+///   (`connectivity` churning if `config::churn_period` is set);
 /// - anything else: 404 `instance_not_found`.
+///
+/// listInstances, `GET {prefix}/api/v1/instances` (query parameters percent-decoded, '+' as
+/// space; unknown ones ignored):
+/// - a method other than GET: 405 `method_not_allowed`; missing or bad token: 401 as above;
+/// - `page` not an integer in 0..2^31-1, or `pageSize` not one in 0..200: 400 `invalid_param`
+///   with `param` naming it (an empty value is not an integer);
+/// - otherwise 200 `{"success":true,"data":[...],"total":N}`: the synthetic instances
+///   `inst_0` .. `inst_{count-1}` in order of n, each exactly the `data` getInstance would
+///   serve for it now, kept if `status`, `providerId`, `agentFramework` and `clusterId` (those
+///   given) equal its fields exactly, then sliced to `[page*pageSize, page*pageSize+pageSize)`
+///   (`page` defaults to 0, `pageSize` to 20, and 0 means 20). `total` counts all kept items.
+///   Ids with a script but no synthetic number are not listed. The `search` parameter of the
+///   contract is ignored.
+///
 /// A matching fault is applied before all of this. Every response has a unique
 /// `X-Request-Id: req_<16 hex>`, repeated as `error.request_id` in error envelopes.
+///
+/// Lifecycle scripts, `set_state` and churn run on `std::chrono::steady_clock` from the moment
+/// they are set (churn: from construction), independently of `start()`/`stop()`: they survive
+/// a restart and keep moving while the server is stopped.
 class gateway
 {
 public:
@@ -183,15 +252,43 @@ public:
 
     const test_pki& pki() const;
 
-    /// Applies `f` to requests for `id` (percent-decoded). An empty id matches any request.
-    /// Faults for a specific id win over "any"; among faults for the same id, first added
-    /// applies first.
+    /// Applies `f` to requests for `id` (percent-decoded). An empty id matches any request,
+    /// listing included; `list_route` matches listing requests only. Faults for a specific id
+    /// (or `list_route`) win over "any"; among faults for the same id, first added applies
+    /// first.
     void add_fault(std::string id, fault f);
     void clear_faults();
 
     /// Serves `data_json` verbatim as `data` for `id` (not validated, so it may be malformed
-    /// on purpose). Overrides the synthetic instance and the forbidden rule for that id.
+    /// on purpose). Overrides the synthetic instance, any lifecycle script or churn and the
+    /// forbidden rule for that id, in getInstance and (for `inst_<n>` with n < count) in
+    /// listings. Listing filters read its fields; malformed data matches no filter.
     void set_instance(std::string id, std::string data_json);
+
+    /// Scripts `id` (which then exists even if it is not a synthetic inst_<n>, and even if it
+    /// starts with `inst_forbidden`): before the first step's time the fixture values are
+    /// served; from step i's time on, the fixture patched with the merge of steps 0..i (later
+    /// steps override earlier ones field by field). Times count from this call. Replaces any
+    /// earlier script for `id`; an empty `steps` removes it. A script overrides churn for
+    /// `id` (before its first step, too).
+    /// \throws std::invalid_argument if the steps' `at` decrease.
+    void set_lifecycle(std::string id, std::vector<lifecycle_step> steps);
+
+    /// Applies a state at once: replaces id's script with a one-step script at 0 whose state is
+    /// `state` merged onto the state served now (the current script's merged state, or the
+    /// churned `connectivity` of an unscripted synthetic id). Pending steps of an earlier
+    /// script are dropped, and `transitions_for(id)` then lists just this step.
+    void set_state(std::string id, instance_state state);
+
+    /// The steps of id's script whose time has passed, in order: what the gateway has served
+    /// from, so a test can compare a watcher's events with exactly these. Empty without a
+    /// script.
+    std::vector<transition> transitions_for(std::string_view id) const;
+
+    /// Changes how many synthetic instances exist (`config::instance_count` at start): listing
+    /// `total`s follow at once, and getInstance of `inst_<n>` with n >= count gives 404
+    /// (unless it has data or a script).
+    void set_instance_count(std::size_t n);
 
     /// Closes (TCP FIN, no TLS close_notify) every connection that is waiting for its next
     /// request with no byte of it received, like a server dropping idle keep-alive
@@ -200,9 +297,12 @@ public:
 
     stats get_stats() const;
 
-    /// Zeroes the counters, `requests_for` and `recent_requests`; the high-water mark
-    /// restarts from the connections open now.
+    /// Zeroes the counters, `requests_for`, `list_requests` and `recent_requests`; the
+    /// high-water mark restarts from the connections open now. Scripts are kept.
     void reset_stats();
+
+    /// Complete listing requests (`GET`, or any other method, on the listing path).
+    std::size_t list_requests() const;
 
     /// Complete requests whose decoded id was `id`.
     std::size_t requests_for(std::string_view id) const;

@@ -8,6 +8,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <charconv>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <exception>
@@ -20,15 +21,17 @@ namespace {
 
 constexpr std::string_view usage = R"(usage: beeos-gateway-sim [options]
 
-Serves GET /api/v1/instances/{id} of the BeeOS OpenAPI on 127.0.0.1 over TLS with a
-certificate made at start-up, until SIGINT or SIGTERM. Prints BEEOS_SIM_URL, BEEOS_SIM_CA
-and BEEOS_SIM_TOKEN lines on stdout once listening.
+Serves GET /api/v1/instances/{id} and GET /api/v1/instances (listing) of the BeeOS
+OpenAPI on 127.0.0.1 over TLS with a certificate made at start-up, until SIGINT or SIGTERM.
+Prints BEEOS_SIM_URL, BEEOS_SIM_CA and BEEOS_SIM_TOKEN lines on stdout once listening.
 
 options:
   --port N         listen on port N (default: an ephemeral port)
   --address A      listen on address A (default: 127.0.0.1)
   --token T        accept bearer token T; repeatable (default: oag_test_token)
   --instances N    ids inst_0 .. inst_{N-1} exist (default: 1000)
+  --churn-ms N     every inst_<n> flips connectivity online/offline every N ms, phases
+                   spread evenly over the period (default: 0, off)
   --ca-out FILE    write the CA certificate (PEM) to FILE (default: ca.pem in a new
                    temporary directory)
   --plain-http     serve plain HTTP instead of TLS
@@ -106,6 +109,9 @@ int main(int argc, char** argv)
             }
             else if (arg == "--instances")
                 cfg.instance_count = parse_number(arg, value(), static_cast<unsigned long>(-1));
+            else if (arg == "--churn-ms")
+                cfg.churn_period = std::chrono::milliseconds(
+                    parse_number(arg, value(), 24UL * 3600 * 1000 * 365));
             else if (arg == "--ca-out")
                 ca_out = value();
             else if (arg == "--plain-http")
