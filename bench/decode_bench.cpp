@@ -2,10 +2,13 @@
 //
 // beeos-decode-bench: the cost of turning one getInstance body into a beeos::instance.
 //
-//   (a) beeos::detail::decode_instance_envelope, the library's decoder
+//   (a) beeos::detail::decode_instance_envelope, the library's decoder: one pass of a
+//       boost::json::basic_parser writing straight into beeos::instance, no DOM
 //   (b) boost::json::parse + a plain value_to-style extraction into beeos::instance (baseline)
 //   (c) boost::json::parse alone (default memory resource: what (b) and most code pay)
-//   (d) parse alone into a stack monotonic_resource, as the library's decoder does
+//   (d) parse alone into a stack monotonic_resource, as the former DOM decoder did
+//   (e) the former DOM decoder's approach: (d) + lookups and deep copies into beeos::instance
+//   (f) beeos::detail::decode_instance_page over 20 copies of the fixture, per item
 //
 // A plain timing loop: each case runs in batches of about 20 ms after a warm-up, and the median
 // batch is reported as ns per decode and MB/s of JSON. Every iteration decodes into a fresh
@@ -23,7 +26,9 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <sstream>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -125,6 +130,97 @@ bool baseline_decode(std::string_view body, beeos::instance& out)
 }
 
 // ---------------------------------------------------------------------------------------------
+// (e) What the library's decoder did before the single pass: parse into a DOM in a stack arena,
+// look up every field, deep-copy the three JSON members out of the arena (error details left out;
+// they cost nothing on success).
+
+void object_copy(const json::object& o, std::string_view key, json::object& to)
+{
+    if (const json::value* v = o.if_contains(key); v && v->is_object())
+        to = json::object(v->get_object(), json::storage_ptr());
+}
+
+bool dom_decode(std::string_view body, beeos::instance& out)
+{
+    namespace d = beeos::detail;
+    out = beeos::instance{};
+    unsigned char dom_buffer[8192];
+    json::monotonic_resource mr(dom_buffer, sizeof dom_buffer);
+    unsigned char scratch[4096];
+    json::parser p(json::storage_ptr(), json::parse_options(), scratch, sizeof scratch);
+    p.reset(json::storage_ptr(&mr));
+    boost::system::error_code ec;
+    p.write(body.data(), body.size(), ec);
+    if (ec)
+        return false;
+    const json::value root = p.release();
+    const json::object* env = root.if_object();
+    if (!env)
+        return false;
+    const json::value* dv = env->if_contains("data");
+    if (!dv || !dv->is_object())
+        return false;
+    const json::object& data = dv->get_object();
+    for (auto [key, member] : {std::pair{"id", &beeos::instance::id},
+                               {"ownerId", &beeos::instance::owner_id},
+                               {"agentFramework", &beeos::instance::agent_framework},
+                               {"providerId", &beeos::instance::provider_id},
+                               {"externalId", &beeos::instance::external_id},
+                               {"osType", &beeos::instance::os_type},
+                               {"hostingType", &beeos::instance::hosting_type},
+                               {"cloudProvider", &beeos::instance::cloud_provider},
+                               {"name", &beeos::instance::name},
+                               {"modelPrimary", &beeos::instance::model_primary},
+                               {"endpoint", &beeos::instance::endpoint},
+                               {"bridgeId", &beeos::instance::bridge_id},
+                               {"identityId", &beeos::instance::identity_id},
+                               {"connectivityReason", &beeos::instance::connectivity_reason},
+                               {"haltReason", &beeos::instance::halt_reason},
+                               {"publicIp", &beeos::instance::public_ip},
+                               {"clusterId", &beeos::instance::cluster_id},
+                               {"region", &beeos::instance::region},
+                               {"imageId", &beeos::instance::image_id},
+                               {"imageRef", &beeos::instance::image_ref},
+                               {"errorMessage", &beeos::instance::error_message},
+                               {"systemPrompt", &beeos::instance::system_prompt},
+                               {"screenshotUrl", &beeos::instance::screenshot_url}})
+    {
+        if (const json::value* v = data.if_contains(key); v && v->is_string())
+            (out.*member).assign(v->get_string().data(), v->get_string().size());
+    }
+    for (auto [key, member] : {std::pair{"expiresAt", &beeos::instance::expires_at},
+                               {"startedAt", &beeos::instance::started_at},
+                               {"stoppedAt", &beeos::instance::stopped_at},
+                               {"statusEnteredAt", &beeos::instance::status_entered_at},
+                               {"connectivityUpdatedAt", &beeos::instance::connectivity_updated_at},
+                               {"msConnectionUpdatedAt", &beeos::instance::ms_connection_updated_at},
+                               {"createdAt", &beeos::instance::created_at},
+                               {"updatedAt", &beeos::instance::updated_at},
+                               {"screenshotUpdatedAt", &beeos::instance::screenshot_updated_at}})
+        time(data, key, out.*member);
+    if (const json::value* v = data.if_contains("models"); v && v->is_array())
+    {
+        out.models.reserve(v->get_array().size());
+        for (const json::value& m : v->get_array())
+            if (m.is_string())
+                out.models.emplace_back(m.get_string().data(), m.get_string().size());
+    }
+    enumeration(data, "status", out.status, out.status_text, &d::parse_instance_status);
+    enumeration(data, "desiredStatus", out.desired_status, out.desired_status_text, &d::parse_desired_state);
+    enumeration(data, "connectivity", out.connectivity, out.connectivity_text, &d::parse_connectivity_state);
+    enumeration(data, "msConnectionStatus", out.ms_connection_status, out.ms_connection_status_text, &d::parse_ms_connection_state);
+    if (const json::value* v = data.if_contains("totalRunSeconds"); v && v->is_int64())
+        out.total_run_seconds = v->get_int64();
+    if (const json::value* v = data.if_contains("isTrial"); v && v->is_bool())
+        out.is_trial = v->get_bool();
+    object_copy(data, "providerConfig", out.provider_config);
+    object_copy(data, "mcpServers", out.mcp_servers);
+    if (const json::value* v = data.if_contains("capabilities"); v && v->is_object())
+        out.capabilities.emplace(v->get_object(), json::storage_ptr());
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
 
 struct measurement
 {
@@ -189,6 +285,33 @@ int main(int argc, char** argv)
             std::cerr << "beeos-decode-bench: the baseline decodes the fixture differently from the library\n";
             return 1;
         }
+        beeos::instance e;
+        if (!dom_decode(body, e) || !(a == e))
+        {
+            std::cerr << "beeos-decode-bench: the former DOM decoder decodes the fixture differently from the library\n";
+            return 1;
+        }
+    }
+
+    // A page of `page_items` copies of the fixture's data, as GET /api/v1/instances would send.
+    constexpr std::size_t page_items = 20;
+    std::string page_body;
+    {
+        const json::value doc = json::parse(body);
+        json::array data;
+        for (std::size_t i = 0; i != page_items; ++i)
+            data.push_back(doc.at("data"));
+        page_body = json::serialize(json::object{{"success", true}, {"data", std::move(data)}, {"total", page_items}});
+        std::vector<beeos::instance> items;
+        std::optional<std::int64_t> total;
+        std::string detail;
+        beeos::instance a;
+        beeos::detail::decode_instance_envelope(body, a, detail);
+        if (auto ec = beeos::detail::decode_instance_page(page_body, items, total, detail); ec || items.size() != page_items || !(items[7] == a))
+        {
+            std::cerr << "beeos-decode-bench: decode_instance_page disagrees with decode_instance_envelope: " << detail << '\n';
+            return 1;
+        }
     }
 
     struct bench_case
@@ -223,6 +346,21 @@ int main(int argc, char** argv)
              json::value v = json::parse(body, &mr);
              keep(v);
          }},
+        {"(e) former DOM decoder (arena + lookups)",
+         [&] {
+             beeos::instance out;
+             dom_decode(body, out);
+             keep(out);
+         }},
+        {"(f) decode_instance_page, per item",
+         [&] {
+             std::vector<beeos::instance> items;
+             std::optional<std::int64_t> total;
+             std::string detail;
+             auto ec = beeos::detail::decode_instance_page(page_body, items, total, detail);
+             keep(ec);
+             keep(items);
+         }},
     };
 
     std::printf("decode of %s (%zu bytes); median of 25 batches of ~20 ms\n", path.c_str(), body.size());
@@ -231,11 +369,14 @@ int main(int argc, char** argv)
     for (auto& c : cases)
         results.push_back(measure(c.op));
     const double parse_ns = results[2].median_ns;
+    // The page case decodes page_items instances per iteration: report it per item.
+    results.back().median_ns /= page_items;
+    results.back().min_ns /= page_items;
     for (std::size_t i = 0; i != cases.size(); ++i)
     {
         const auto& m = results[i];
-        std::printf("%-40s %12.0f %12.0f %10.1f %8.2f\n", cases[i].name, m.median_ns, m.min_ns,
-                    static_cast<double>(body.size()) / m.median_ns * 1e3, m.median_ns / parse_ns);
+        const double bytes = i + 1 == cases.size() ? static_cast<double>(page_body.size()) / page_items : static_cast<double>(body.size());
+        std::printf("%-40s %12.0f %12.0f %10.1f %8.2f\n", cases[i].name, m.median_ns, m.min_ns, bytes / m.median_ns * 1e3, m.median_ns / parse_ns);
     }
     return 0;
 }

@@ -6,8 +6,11 @@
 
 #include <boost/system/error_code.hpp>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace beeos::detail
 {
@@ -17,8 +20,8 @@ namespace beeos::detail
 ///
 /// `out` is reset to a default `instance` first, so fields the server omitted (or sent as `null`,
 /// or as an empty date-time string) hold the defaults even when `out` is reused. Unknown fields
-/// are ignored at every level; `providerConfig`, `mcpServers` and `capabilities` are deep-copied
-/// into the default memory resource, so `out` never refers to the parse buffers.
+/// are ignored at every level; `providerConfig`, `mcpServers` and `capabilities` are built in
+/// the default memory resource, so `out` never refers to the parse buffers.
 ///
 /// On failure returns `make_error_code(errc::decode)` and sets `detail` to one line naming the
 /// field, e.g. `data.totalRunSeconds: expected an integer, got a string`,
@@ -26,8 +29,24 @@ namespace beeos::detail
 /// `envelope says success:false`. `out` may be partly written on failure (the caller discards it).
 /// `detail` is left untouched on success.
 ///
+/// A single pass over the body (no DOM), but the result is what the DOM-based decoder gave: a
+/// syntax error anywhere wins over a wrong type; of several wrong fields, the first in the order
+/// of `instance`'s string members, date-times, then the rest, is named; a key repeated in one
+/// object counts with its last value.
+///
 /// Throws only `std::bad_alloc`.
 boost::system::error_code decode_instance_envelope(std::string_view body, instance& out, std::string& detail);
+
+/// Decodes a 2xx body of `GET /api/v1/instances`: `{"success":true,"data":[InstanceDataDTO...],"total":N}`.
+/// `items` is cleared first; each element decodes with the same rules as decode_instance_envelope
+/// (detail names the element, e.g. `data[3].status: expected a string, got an integer`).
+/// `total` is std::nullopt when absent or null; a negative or non-integer total is a decode error.
+///
+/// Errors are reported in this order: not JSON, not an object, `success`, `data` absent, null or
+/// not an array, `total`, then the first element that fails (a null element is `data[i]: expected
+/// an object, got null`). `items` and `total` may be partly written on failure. Throws only
+/// `std::bad_alloc`.
+boost::system::error_code decode_instance_page(std::string_view body, std::vector<instance>& items, std::optional<std::int64_t>& total, std::string& detail);
 
 /// The fields of an error envelope `{"success":false,"error":{"type","code","message","request_id",...}}`.
 /// All of it is server text: data to show, not to trust.

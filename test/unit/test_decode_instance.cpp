@@ -673,6 +673,101 @@ BOOST_AUTO_TEST_CASE(envelope_shape)
     BOOST_TEST(decode_error_detail(R"({"success":1,"data":{"id":"x"}})") == "success: expected a boolean, got an integer");
 }
 
+BOOST_AUTO_TEST_CASE(repeated_keys_count_with_their_last_value)
+{
+    // What a DOM does (the last of a repeated key wins), pinned because the decoder is single-pass.
+    BOOST_TEST(decode(R"({"data":{"id":"a","id":"b"}})").inst.id == "b");
+    const decoded fixed = decode(R"({"data":{"id":5,"id":"x"}})");
+    BOOST_TEST_REQUIRE(!fixed.ec, fixed.detail);
+    BOOST_TEST(fixed.inst.id == "x");
+    BOOST_TEST(decode_error_detail(R"({"data":{"id":"x","id":5}})") == "data.id: expected a string, got an integer");
+
+    // A later null or "" makes the field absent again.
+    const decoded nulled = decode(
+        R"({"data":{"id":"x","name":"n","name":null,"startedAt":"2026-01-01T00:00:00Z","startedAt":"",
+                    "models":["a","b"],"models":["c"],"status":"running","status":null,"totalRunSeconds":5,
+                    "totalRunSeconds":null,"isTrial":true,"isTrial":null,"capabilities":{"a":1},"capabilities":null,
+                    "providerConfig":{"a":1},"providerConfig":null,"mcpServers":{"b":2},"mcpServers":{"c":3}}})"
+    );
+    BOOST_TEST_REQUIRE(!nulled.ec, nulled.detail);
+    instance expected;
+    expected.id = "x";
+    expected.models = {"c"};
+    expected.mcp_servers = object_of(R"({"c":3})");
+    BOOST_TEST((nulled.inst == expected));
+
+    // Inside the pass-through objects too.
+    const decoded inner = decode(R"({"data":{"providerConfig":{"a":1,"b":2,"a":{"x":[3]}}}})");
+    BOOST_TEST_REQUIRE(!inner.ec, inner.detail);
+    BOOST_TEST(inner.inst.provider_config == object_of(R"({"a":{"x":[3]},"b":2})"));
+
+    // A repeated "data" replaces the earlier one entirely; a repeated "success" too.
+    const decoded data_twice = decode(R"({"data":{"id":"x","name":"n","totalRunSeconds":"bad"},"data":{"id":"y"}})");
+    BOOST_TEST_REQUIRE(!data_twice.ec, data_twice.detail);
+    instance y;
+    y.id = "y";
+    BOOST_TEST((data_twice.inst == y));
+    BOOST_TEST(decode_error_detail(R"({"data":{"id":"x"},"data":null})") == R"(envelope has no "data" object)");
+    BOOST_TEST(decode_error_detail(R"({"data":{"id":"x"},"data":[]})") == "data: expected an object, got an array");
+    BOOST_TEST(!decode(R"({"success":false,"success":true,"data":{"id":"x"}})").ec);
+    BOOST_TEST(decode_error_detail(R"({"success":true,"data":{"id":"x"},"success":false})") == "envelope says success:false");
+}
+
+BOOST_AUTO_TEST_CASE(which_error_is_named_when_there_are_several)
+{
+    // A syntax error anywhere, even after a wrong type.
+    BOOST_TEST(decode_error_detail(R"({"data":{"id":1},"x":})") == "body is not JSON: syntax error at offset 21");
+    BOOST_TEST(decode_error_detail(R"({"data":{"id":1}})"
+                                   " x") == "body is not JSON: extra data at offset 18");
+    // The envelope before the fields, whatever the order in the body.
+    BOOST_TEST(decode_error_detail(R"({"data":{"id":1},"success":"x"})") == "success: expected a boolean, got a string");
+    BOOST_TEST(decode_error_detail(R"({"data":{"id":1},"success":false})") == "envelope says success:false");
+    // Strings, then date-times, then the rest, each in the order of `instance`.
+    BOOST_TEST(decode_error_detail(R"({"data":{"isTrial":1,"capabilities":2,"startedAt":3,"name":4,"ownerId":5}})") == "data.ownerId: expected a string, got an integer");
+    BOOST_TEST(decode_error_detail(R"({"data":{"capabilities":2,"models":[1],"stoppedAt":"x","startedAt":"y"}})") == R"(data.startedAt: not an RFC 3339 date-time: "y")");
+    BOOST_TEST(decode_error_detail(R"({"data":{"capabilities":2,"isTrial":"no","models":[1,true]}})") == "data.models[0]: expected a string, got an integer");
+    BOOST_TEST(decode_error_detail(R"({"data":{"mcpServers":2,"providerConfig":[]}})") == "data.providerConfig: expected an object, got an array");
+}
+
+BOOST_AUTO_TEST_CASE(escaped_keys_and_long_escaped_strings)
+{
+    // Keys are compared after unescaping, as a DOM would.
+    const decoded r = decode(R"({"d\u0061ta":{"\u0069d":"x","na\u006de":"n\u00e9"}})");
+    BOOST_TEST_REQUIRE(!r.ec, r.detail);
+    BOOST_TEST(r.inst.id == "x");
+    BOOST_TEST(r.inst.name == "n\xc3\xa9");
+
+    // Long strings with escapes arrive in several parts.
+    std::string prompt;
+    std::string json_prompt;
+    for (int k = 0; k < 3000; ++k)
+    {
+        prompt += "line \"" + std::to_string(k) + "\"\n";
+        json_prompt += "line \\\"" + std::to_string(k) + "\\\"\\n";
+    }
+    const decoded big = decode(R"({"data":{"systemPrompt":")" + json_prompt + R"(","models":[")" + json_prompt + R"("]}})");
+    BOOST_TEST_REQUIRE(!big.ec, big.detail);
+    BOOST_TEST(big.inst.system_prompt == prompt);
+    BOOST_TEST_REQUIRE(big.inst.models.size() == 1u);
+    BOOST_TEST(big.inst.models[0] == prompt);
+    const decoded cfg = decode(R"({"data":{"providerConfig":{")" + json_prompt + R"(":")" + json_prompt + R"("}}})");
+    BOOST_TEST_REQUIRE(!cfg.ec, cfg.detail);
+    BOOST_TEST(cfg.inst.provider_config.at(prompt).as_string() == prompt);
+}
+
+BOOST_AUTO_TEST_CASE(deep_unknown_values_are_skipped)
+{
+    // Nested up to the parser's depth limit (32, as boost::json::parse), then one too deep.
+    std::string deep31(29, '[');
+    deep31 += std::string(29, ']');
+    const decoded ok = decode(R"({"data":{"id":"x","future":)" + deep31 + "}}");
+    BOOST_TEST_REQUIRE(!ok.ec, ok.detail);
+    BOOST_TEST(ok.inst.id == "x");
+    std::string deep33(31, '[');
+    deep33 += std::string(31, ']');
+    BOOST_TEST(decode_error_detail(R"({"data":{"id":"x","future":)" + deep33 + "}}").rfind("body is not JSON: ", 0) == 0);
+}
+
 BOOST_AUTO_TEST_CASE(error_code_is_decode)
 {
     instance out;
