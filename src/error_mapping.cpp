@@ -69,7 +69,7 @@ errc errc_from_status(int status) noexcept
 
 boost::system::error_code interpret_response(
     http_response& res,
-    instance& out,
+    body_decoder& decoder,
     error_info& info,
     std::string_view token,
     std::chrono::system_clock::time_point now
@@ -84,7 +84,7 @@ boost::system::error_code interpret_response(
     if (kind == errc{})
     {
         std::string detail;
-        auto ec = decode_instance_envelope(res.body, out, detail);
+        auto ec = decoder.decode_body(res.body, detail);
         if (!ec)
             return {};
         // A 2xx can still carry an error envelope; keep what it says.

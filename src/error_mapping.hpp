@@ -15,13 +15,24 @@ namespace beeos::detail {
 /// The kind of failure an HTTP status means for `getInstance` (0 for 2xx).
 errc errc_from_status(int status) noexcept;
 
-/// Turns one complete response into the call's outcome: the decoded instance for a 2xx with a
+/// Reads the body of a 2xx response into the result of one kind of call.
+class body_decoder
+{
+public:
+    /// On failure returns `errc::decode` and sets `detail` to one line naming the field.
+    virtual boost::system::error_code decode_body(std::string_view body, std::string& detail) = 0;
+
+protected:
+    ~body_decoder() = default;
+};
+
+/// Turns one complete response into the call's outcome: what `decoder` makes of a 2xx with a
 /// valid envelope, otherwise an `errc` with `info` filled from the status line, the error
 /// envelope (when the body is one), `X-Request-Id` and `Retry-After`. Server text is bounded
 /// and scrubbed of `token`, in case a server echoes the Authorization header back.
 boost::system::error_code interpret_response(
     http_response& res,
-    instance& out,
+    body_decoder& decoder,
     error_info& info,
     std::string_view token,
     std::chrono::system_clock::time_point now

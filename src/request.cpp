@@ -8,6 +8,7 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
+#include <boost/url/url.hpp>
 #include <boost/url/url_view.hpp>
 
 #include <algorithm>
@@ -157,6 +158,42 @@ void build_get_instance_request(std::string& out, const endpoint& ep, std::strin
     out.clear();
     out += "GET ";
     append_instance_target(out, ep.path_prefix, id);
+    out += " HTTP/1.1\r\n";
+    out += fixed_headers;
+}
+
+boost::system::error_code validate_list_filter(const list_filter& filter, std::string& detail)
+{
+    if (filter.page_size == 0 || filter.page_size > max_page_size)
+    {
+        detail = "list_filter.page_size is " + std::to_string(filter.page_size) + "; the API allows 1 to " + std::to_string(max_page_size);
+        return errc::invalid_argument;
+    }
+    return {};
+}
+
+void build_list_instances_request(std::string& out, const endpoint& ep, std::string_view fixed_headers, const list_filter& filter, std::uint32_t page)
+{
+    // The prefix is already encoded (it came from the user's URL); the query is built by
+    // Boost.URL so that filter values can never add parameters or break the request line.
+    boost::urls::url target;
+    target.set_encoded_path(ep.path_prefix + "/api/v1/instances");
+    auto params = target.params();
+    params.append({"page", std::to_string(page)});
+    params.append({"pageSize", std::to_string(filter.page_size)});
+    auto add = [&](std::string_view key, const std::string& value) {
+        if (!value.empty())
+            params.append({key, value});
+    };
+    add("status", filter.status);
+    add("providerId", filter.provider_id);
+    add("agentFramework", filter.agent_framework);
+    add("clusterId", filter.cluster_id);
+    add("search", filter.search);
+
+    out.clear();
+    out += "GET ";
+    out += target.encoded_target();
     out += " HTTP/1.1\r\n";
     out += fixed_headers;
 }

@@ -3,6 +3,7 @@
 #define BEEOS_SRC_REQUEST_HPP
 
 #include <beeos/client_options.hpp>
+#include <beeos/listing.hpp>
 
 #include <boost/system/error_code.hpp>
 
@@ -43,6 +44,16 @@ std::string make_fixed_headers(const endpoint& ep, std::string_view token, std::
 
 /// Writes the whole `GET` request for `id` into `out` (cleared first).
 void build_get_instance_request(std::string& out, const endpoint& ep, std::string_view fixed_headers, std::string_view id);
+
+/// Largest `pageSize` the contract allows for `listInstances`.
+inline constexpr std::uint32_t max_page_size = 200;
+
+/// Validates a listing request before any I/O; fills `detail` when invalid.
+boost::system::error_code validate_list_filter(const list_filter& filter, std::string& detail);
+
+/// Writes the whole `GET {prefix}/api/v1/instances?page=..&pageSize=..[&filters]` request into
+/// `out` (cleared first), the query built and percent-encoded by Boost.URL.
+void build_list_instances_request(std::string& out, const endpoint& ep, std::string_view fixed_headers, const list_filter& filter, std::uint32_t page);
 
 }  // namespace beeos::detail
 

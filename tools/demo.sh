@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 tools/install-deps.sh
 build=${BEEOS_BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DBEEOS_BUILD_TESTS=OFF -DBEEOS_BUILD_BENCH=OFF >/dev/null
-cmake --build "$build" -j2 --target beeos-gateway-sim beeos-poll-example
+cmake --build "$build" -j2 --target beeos-gateway-sim beeos-poll-example beeos-discover-and-fetch
 
 workdir=$(mktemp -d)
 sim_pid=""
@@ -32,3 +32,6 @@ token=$(sed -n 's/^BEEOS_SIM_TOKEN=//p' "$workdir/sim.out")
 
 echo "gateway simulator at $url"
 BEEOS_API_KEY="$token" "$build/examples/beeos-poll-example" --url "$url" --ca "$ca" --count 300 "$@"
+echo
+echo "discover with the pager, then a batch and a rate-limited stream:"
+BEEOS_API_KEY="$token" "$build/examples/beeos-discover-and-fetch" --url "$url" --ca "$ca"

@@ -5,9 +5,11 @@
 /// \file
 /// The whole public API of beeos: `#include <beeos/client.hpp>`.
 
+#include <beeos/batch.hpp>
 #include <beeos/client_options.hpp>
 #include <beeos/error.hpp>
 #include <beeos/instance.hpp>
+#include <beeos/listing.hpp>
 #include <beeos/timestamp.hpp>
 #include <beeos/version.hpp>
 
@@ -16,18 +18,28 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/deferred.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <concepts>
+#include <cstdint>
 #include <memory>
 #include <optional>
+#include <ranges>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace beeos {
 
 namespace detail {
 class client_impl;
 }
+
+/// A range of instance ids: anything iterable whose elements convert to `std::string_view`
+/// (`std::vector<std::string>`, `std::array<const char*, N>`, a view, ...).
+template <class R>
+concept id_range = std::ranges::input_range<R> && std::convertible_to<std::ranges::range_reference_t<R>, std::string_view>;
 
 /// What `client::async_shutdown` does with calls in flight.
 enum class shutdown_mode
@@ -116,6 +128,58 @@ public:
             initiation{this}, token, std::string(id), std::optional<retry_policy>(), static_cast<error_info*>(nullptr));
     }
 
+    /// Completion signature of `async_get_instances`: one outcome per input id, in input order.
+    using get_instances_signature = void(std::vector<lookup_result>);
+
+    /// Fetches many instances concurrently, at most `client_options::batch_concurrency` in
+    /// flight, and completes with one outcome per input id in input order: the instance or the
+    /// error for that id. One failing id never fails the others. A duplicate id is fetched once
+    /// and its outcome copied to each of its positions. The ids are copied at initiation.
+    ///
+    /// Never fails as a whole. Cancelling it (through the token's cancellation slot) cancels
+    /// the lookups still running; their outcomes say `errc::cancelled`.
+    template <id_range Ids, class CompletionToken = boost::asio::deferred_t>
+    auto async_get_instances(Ids&& ids, CompletionToken&& token = {})
+    {
+        return boost::asio::async_initiate<CompletionToken, get_instances_signature>(
+            batch_initiation{this}, token, collect_ids(std::forward<Ids>(ids)));
+    }
+
+    /// `co_await client.get_instances(ids)`: the coroutine form of `async_get_instances`.
+    template <id_range Ids>
+    boost::asio::awaitable<std::vector<lookup_result>> get_instances(Ids&& ids)
+    {
+        return async_get_instances(std::forward<Ids>(ids), boost::asio::use_awaitable);
+    }
+
+    /// Fetches many instances like `get_instances`, but yields each outcome as soon as it is
+    /// complete, so memory stays bounded by the concurrency, not by the number of ids. Each
+    /// distinct id is yielded once. Lookups start at the first `async_next`.
+    template <id_range Ids>
+    instance_stream stream_instances(Ids&& ids)
+    {
+        return stream_instances_erased(collect_ids(std::forward<Ids>(ids)));
+    }
+
+    /// Completion signature of `async_list_instances_page`.
+    using list_page_signature = void(boost::system::error_code, instance_page);
+
+    /// One page of `GET /api/v1/instances` (0-based `page`), with the same retries, deadlines,
+    /// rate limit and error details as `get_instance`. `info.id` names the page, e.g.
+    /// `list_instances(page 3)`. The filter is copied at initiation.
+    template <class CompletionToken = boost::asio::deferred_t>
+    auto async_list_instances_page(const list_filter& filter, std::uint32_t page, error_info& info, CompletionToken&& token = {})
+    {
+        return boost::asio::async_initiate<CompletionToken, list_page_signature>(
+            list_initiation{this}, token, filter, page, &info);
+    }
+
+    /// `co_await client.list_instances_page(filter, page)`. \throws beeos::error on failure.
+    boost::asio::awaitable<instance_page> list_instances_page(list_filter filter, std::uint32_t page);
+
+    /// A pager that walks every page of the listing on demand; see `instance_pager`.
+    instance_pager list_instances(list_filter filter = {});
+
     /// Shuts the client down: later calls fail with `errc::shut_down` at once; calls in flight
     /// finish (`graceful`) or fail with `errc::shut_down` (`cancel`); then every connection is
     /// closed with a TLS close_notify (bounded by min(connect_timeout, 2 s)).
@@ -148,6 +212,51 @@ private:
             self->async_get_instance_erased(std::move(id), std::move(policy), info, std::move(handler));
         }
     };
+
+    struct batch_initiation
+    {
+        client* self;
+        executor_type get_executor() const noexcept { return self->get_executor(); }
+        void operator()(boost::asio::any_completion_handler<get_instances_signature> handler, std::vector<std::string> ids) const
+        {
+            self->async_get_instances_erased(std::move(ids), std::move(handler));
+        }
+    };
+
+    struct list_initiation
+    {
+        client* self;
+        executor_type get_executor() const noexcept { return self->get_executor(); }
+        void operator()(
+            boost::asio::any_completion_handler<list_page_signature> handler,
+            list_filter filter,
+            std::uint32_t page,
+            error_info* info
+        ) const
+        {
+            self->async_list_instances_page_erased(std::move(filter), page, info, std::move(handler));
+        }
+    };
+
+    template <class Ids>
+    static std::vector<std::string> collect_ids(Ids&& ids)
+    {
+        std::vector<std::string> out;
+        if constexpr (std::ranges::sized_range<Ids>)
+            out.reserve(std::ranges::size(ids));
+        for (auto&& id : ids)
+            out.emplace_back(std::string_view(id));
+        return out;
+    }
+
+    void async_get_instances_erased(std::vector<std::string> ids, boost::asio::any_completion_handler<get_instances_signature> handler);
+    instance_stream stream_instances_erased(std::vector<std::string> ids);
+    void async_list_instances_page_erased(
+        list_filter filter,
+        std::uint32_t page,
+        error_info* info,
+        boost::asio::any_completion_handler<list_page_signature> handler
+    );
 
     struct shutdown_initiation
     {

@@ -42,6 +42,8 @@ struct retry_policy
     /// sleeps. When the next attempt could not start before it, the call fails at once with
     /// the last error instead of sleeping uselessly.
     std::chrono::milliseconds total_timeout{30'000};
+
+    friend bool operator==(const retry_policy&, const retry_policy&) = default;
 };
 
 /// The client-wide retry budget (a token bucket in the manner of gRPC retry throttling and
@@ -54,6 +56,33 @@ struct retry_budget_options
     unsigned capacity = 500;
     unsigned retry_cost = 5;
     unsigned success_refill = 1;
+};
+
+/// A client-side limit on the rate of requests, so that a poller stays under its gateway quota
+/// instead of meeting 429s. Every HTTP request counts: each attempt of a call, retries included.
+///
+/// Requests are paced in the manner of the generic cell rate algorithm: one request every
+/// `1 / rate` seconds, with up to `burst` sent at once after a quiet spell. A call waits for
+/// its turn (bounded by its `retry_policy::total_timeout`) before it asks for a connection.
+///
+/// With `adaptive`, a 429 from the gateway multiplies the current rate by `decrease_factor`
+/// (at most once per `recovery_interval`, so one burst of 429s counts once) down to
+/// `min_rate_fraction` of the limit; then every `recovery_interval` without a 429 adds
+/// `recovery_step` of the limit back, up to the limit (additive increase, multiplicative
+/// decrease, as TCP does).
+struct rate_limit_options
+{
+    /// Most requests per second; 0 (the default) sets no limit and no adaptive behaviour.
+    double requests_per_second = 0;
+
+    /// Requests that may leave back to back; at least 1.
+    unsigned burst = 1;
+
+    bool adaptive = true;
+    double decrease_factor = 0.5;
+    double recovery_step = 0.1;
+    std::chrono::milliseconds recovery_interval{1'000};
+    double min_rate_fraction = 0.05;
 };
 
 /// What the observer hook sees after every attempt of every call.
@@ -125,6 +154,18 @@ struct client_options
 
     /// Sees every attempt (for logs and metrics); empty for none.
     attempt_observer on_attempt;
+
+    /// Concurrent `get_instance` calls for the same id (with the same retry policy) share one
+    /// request in flight; each caller gets its own copy of the outcome (single-flight).
+    /// A caller that cancels leaves; the request is cancelled only when no caller is left.
+    bool coalesce_requests = true;
+
+    /// Paces the client's requests; off by default.
+    rate_limit_options rate_limit;
+
+    /// Lookups in flight at once for `get_instances` and `stream_instances`; 0 means
+    /// `max_connections` (more would only queue for a connection).
+    std::size_t batch_concurrency = 0;
 };
 
 }  // namespace beeos

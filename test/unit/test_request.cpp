@@ -99,6 +99,43 @@ BOOST_AUTO_TEST_CASE(id_validation_counts_code_points)
     BOOST_TEST(validate_id("\xe2\x82", detail) == beeos::errc::invalid_argument);  // truncated sequence
 }
 
+BOOST_AUTO_TEST_CASE(list_request_encodes_filters_as_query_parameters)
+{
+    auto ep = parse_base_url("https://api.example/gw");
+    auto fixed = make_fixed_headers(ep, "oag_t", "");
+    beeos::list_filter f;
+    f.page_size = 50;
+    std::string req;
+    build_list_instances_request(req, ep, fixed, f, 3);
+    BOOST_TEST(req.substr(0, req.find("\r\n")) == "GET /gw/api/v1/instances?page=3&pageSize=50 HTTP/1.1");
+    BOOST_TEST(req.find("Authorization: Bearer oag_t\r\n") != std::string::npos);
+
+    // A value can never add a parameter, end the request line or open a fragment.
+    f.status = "running";
+    f.cluster_id = "c&page=9 x#y";
+    f.provider_id = "p/1";
+    build_list_instances_request(req, ep, fixed, f, 0);
+    auto line = req.substr(0, req.find("\r\n"));
+    BOOST_TEST(line.rfind("GET /gw/api/v1/instances?page=0&pageSize=50&status=running&providerId=p/1&clusterId=c%26page=9%20x%23y HTTP/1.1", 0) == 0);
+    BOOST_TEST(line.find('#') == std::string::npos);
+    BOOST_TEST(line.find(' ', 4) == line.size() - std::string(" HTTP/1.1").size());
+}
+
+BOOST_AUTO_TEST_CASE(list_page_size_must_be_within_the_contract)
+{
+    std::string detail;
+    beeos::list_filter f;
+    f.page_size = 0;
+    BOOST_TEST(validate_list_filter(f, detail) == beeos::errc::invalid_argument);
+    f.page_size = 201;
+    BOOST_TEST(validate_list_filter(f, detail) == beeos::errc::invalid_argument);
+    BOOST_TEST(detail.find("201") != std::string::npos);
+    f.page_size = 200;
+    BOOST_TEST(!validate_list_filter(f, detail));
+    f.page_size = 1;
+    BOOST_TEST(!validate_list_filter(f, detail));
+}
+
 BOOST_AUTO_TEST_CASE(request_is_one_buffer_with_the_contract_headers)
 {
     auto ep = parse_base_url("https://api.example:8443/p");

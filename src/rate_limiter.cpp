@@ -1,0 +1,74 @@
+// Copyright (c) 2026 The beeos authors. Distributed under the Boost Software License, Version 1.0.
+#include "rate_limiter.hpp"
+
+#include <algorithm>
+
+namespace beeos::detail {
+
+rate_limiter::rate_limiter(const rate_limit_options& opts)
+    : limit_(opts.requests_per_second > 0 ? opts.requests_per_second : 0), opts_(opts)
+{
+    if (enabled())
+        set_rate(limit_);
+}
+
+void rate_limiter::set_rate(double rate)
+{
+    rate_ = rate;
+    interval_ = std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(1.0 / rate));
+    tolerance_ = interval_ * (std::max(opts_.burst, 1u) - 1);
+}
+
+rate_limiter::reservation rate_limiter::reserve(clock_type::time_point now)
+{
+    if (!enabled())
+        return {now, 0};
+    std::lock_guard lock(mtx_);
+    // GCRA as a scheduler: a request conforms from `tat - tolerance` on; the next one's
+    // theoretical time moves one interval past this one's.
+    auto send_at = std::max(now, tat_ - tolerance_);
+    tat_ = std::max(tat_, send_at) + interval_;
+    return {send_at, generation_};
+}
+
+bool rate_limiter::still_valid(std::uint64_t generation) const
+{
+    std::lock_guard lock(mtx_);
+    return generation == generation_;
+}
+
+void rate_limiter::on_throttled(clock_type::time_point now)
+{
+    if (!enabled() || !opts_.adaptive)
+        return;
+    std::lock_guard lock(mtx_);
+    // The 429s of requests already on the wire describe one overload, not several: decrease
+    // at most once per interval.
+    if (last_change_ != clock_type::time_point{} && now - last_change_ < opts_.recovery_interval && rate_ < limit_)
+        return;
+    double floor = limit_ * std::clamp(opts_.min_rate_fraction, 0.0, 1.0);
+    set_rate(std::max({rate_ * std::clamp(opts_.decrease_factor, 0.0, 1.0), floor, 1e-3}));
+    last_change_ = now;
+    // Void the schedule made at the old rate: the waiting calls reserve again as they wake.
+    tat_ = std::min(tat_, now);
+    ++generation_;
+}
+
+void rate_limiter::on_accepted(clock_type::time_point now)
+{
+    if (!enabled() || !opts_.adaptive)
+        return;
+    std::lock_guard lock(mtx_);
+    if (rate_ >= limit_ || now - last_change_ < opts_.recovery_interval)
+        return;
+    set_rate(std::min(limit_, rate_ + limit_ * std::max(opts_.recovery_step, 0.0)));
+    last_change_ = now;
+}
+
+double rate_limiter::current_rate() const
+{
+    std::lock_guard lock(mtx_);
+    return rate_;
+}
+
+}  // namespace beeos::detail
