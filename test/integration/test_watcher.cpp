@@ -1,0 +1,521 @@
+// Copyright (c) 2026 The beeos authors. Distributed under the Boost Software License, Version 1.0.
+//
+// beeos::watcher against the gateway simulator's lifecycle scripts: every scripted transition
+// exactly once, ids added and removed while running (from another thread), errors as events
+// once per streak, a gateway restart, the request rate spread over the interval, and how a
+// run ends.
+#include "gateway_fixture.hpp"
+
+#include <beeos/watcher.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace asio = boost::asio;
+namespace sim = beeos::sim;
+using namespace std::chrono_literals;
+using beeos::field_set;
+using beeos::instance_field;
+using beeos::watch_event;
+using beeos::test::gateway_fixture;
+using beeos::test::run_until;
+using clock_type = std::chrono::steady_clock;
+using kind = watch_event::kind;
+
+namespace {
+
+// Events as the test sees them; on_event runs on the io thread, the test reads after run_until.
+struct recorder
+{
+    std::vector<watch_event> events;
+    beeos::watcher::event_handler handler()
+    {
+        return [this](const watch_event& e) { events.push_back(e); };
+    }
+    std::vector<const watch_event*> for_id(std::string_view id) const
+    {
+        std::vector<const watch_event*> out;
+        for (const auto& e : events)
+            if (e.id == id)
+                out.push_back(&e);
+        return out;
+    }
+    std::size_t count(std::string_view id, kind k) const
+    {
+        std::size_t n = 0;
+        for (const auto& e : events)
+            n += e.id == id && e.type == k;
+        return n;
+    }
+};
+
+// Whether the snapshot shows every field the scripted state sets.
+bool matches(const beeos::instance_snapshot& s, const sim::instance_state& st)
+{
+    auto same = [&](instance_field f, const std::optional<std::string>& v) { return !v || s.text(f) == *v; };
+    return same(instance_field::status, st.status) && same(instance_field::desired_status, st.desired_status) &&
+           same(instance_field::connectivity, st.connectivity) && same(instance_field::connectivity_reason, st.connectivity_reason) &&
+           same(instance_field::ms_connection_status, st.ms_connection_status) && same(instance_field::error_message, st.error_message) &&
+           same(instance_field::endpoint, st.endpoint);
+}
+
+sim::instance_state state(std::string status, std::string connectivity)
+{
+    sim::instance_state s;
+    s.status = std::move(status);
+    s.connectivity = std::move(connectivity);
+    return s;
+}
+
+// Runs the watcher until `stop()` and collects its completion.
+struct running_watcher
+{
+    running_watcher(beeos::watcher& w, recorder& rec)
+    {
+        w.async_run(rec.handler(), [this](boost::system::error_code ec) {
+            result = ec;
+            done = true;
+        });
+    }
+    bool done = false;
+    boost::system::error_code result;
+};
+
+void run_for(asio::io_context& io, clock_type::duration d)
+{
+    io.restart();
+    io.run_for(d);
+}
+
+beeos::client_options fast_options(const gateway_fixture& f)
+{
+    auto o = f.options();
+    o.retry.max_attempts = 1;  // one scripted fault = one failed poll
+    o.request_timeout = 2s;
+    o.connect_timeout = 2s;
+    return o;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(watcher)
+
+BOOST_AUTO_TEST_CASE(reports_every_scripted_transition_exactly_once)
+{
+    gateway_fixture f;
+    const std::vector<std::string> ids = {"inst_5", "inst_6", "vm_scripted_only"};
+    std::vector<sim::lifecycle_step> steps = {
+        {0ms, state("pending", "offline")},
+        {400ms, state("provisioning", "offline")},
+        {800ms, state("running", "offline")},
+        {1200ms, [] {
+             auto s = state("running", "online");
+             s.endpoint = "https://new.example";
+             return s;
+         }()},
+    };
+    asio::io_context io;
+    beeos::client c{io.get_executor(), fast_options(f)};
+    beeos::watcher w{c, {.interval = 100ms}};
+    // The scripts' clocks start now, not before the client's set-up (slow under sanitizers).
+    for (const auto& id : ids)
+        f.gw.set_lifecycle(id, steps);
+    BOOST_TEST(w.add(ids) == ids.size());
+    BOOST_TEST(!w.add("inst_5"));  // already watched
+    BOOST_TEST(w.size() == ids.size());
+    recorder rec;
+    running_watcher run(w, rec);
+    run_for(io, 1500ms);
+    w.stop();
+    BOOST_REQUIRE(run_until(io, [&] { return run.done; }, 5s));
+    BOOST_TEST(!run.result);
+
+    const field_set expected_changes[] = {{}, {instance_field::status}, {instance_field::status},
+                                          {instance_field::connectivity, instance_field::endpoint}};
+    for (const auto& id : ids)
+    {
+        auto tr = f.gw.transitions_for(id);
+        BOOST_REQUIRE_EQUAL(tr.size(), steps.size());
+        auto evs = rec.for_id(id);
+        BOOST_REQUIRE_EQUAL(evs.size(), tr.size());  // none lost, no duplicates
+        for (std::size_t i = 0; i < tr.size(); ++i)
+        {
+            const watch_event& e = *evs[i];
+            BOOST_TEST((e.type == (i == 0 ? kind::initial : kind::changed)), id << " event " << i << " is " << e.type);
+            BOOST_TEST(matches(e.current, tr[i].state), id << " event " << i << " shows " << e.current.text(instance_field::status));
+            BOOST_TEST(e.full.id == id);
+            BOOST_TEST(e.full.status == e.current.status());
+            BOOST_TEST(!e.ec);
+            if (i == 0)
+            {
+                BOOST_TEST(!e.previous.has_value());
+                BOOST_TEST(e.changed.empty());
+            }
+            else
+            {
+                BOOST_REQUIRE(e.previous.has_value());
+                BOOST_TEST(matches(*e.previous, tr[i - 1].state));
+                BOOST_TEST(e.changed == expected_changes[i]);
+            }
+        }
+    }
+    // About one poll per id per interval, not more: 15 intervals, first within the first.
+    for (const auto& id : ids)
+        BOOST_TEST(f.gw.requests_for(id) <= 16u, id << " polled " << f.gw.requests_for(id) << " times");
+}
+
+BOOST_AUTO_TEST_CASE(ids_added_and_removed_while_running_from_another_thread)
+{
+    gateway_fixture f;
+    asio::io_context io;
+    beeos::client c{io.get_executor(), fast_options(f)};
+    beeos::watcher w{c, {.interval = 100ms}};
+    f.gw.set_lifecycle("inst_1", {{0ms, state("running", "online")}, {500ms, state("running", "offline")}});
+    w.add("inst_1");
+    recorder rec;
+    running_watcher run(w, rec);
+
+    // The io thread is this one; another thread changes the set while polls run.
+    std::thread other([&] {
+        std::this_thread::sleep_for(250ms);
+        w.add("inst_2");
+        w.add(std::vector<std::string>{"inst_3", "inst_4"});
+        std::this_thread::sleep_for(450ms);
+        w.remove("inst_1");
+        w.remove("inst_3");
+    });
+    run_for(io, 1000ms);
+    other.join();
+    BOOST_TEST(w.size() == 2u);
+    BOOST_TEST(!w.contains("inst_1"));
+    BOOST_TEST(w.contains("inst_4"));
+    const auto removed_polls = f.gw.requests_for("inst_1");
+    const auto removed_events = rec.for_id("inst_1").size();
+    run_for(io, 400ms);
+    w.stop();
+    BOOST_REQUIRE(run_until(io, [&] { return run.done; }, 5s));
+
+    // inst_1: initial and the change at 500 ms, then nothing more once removed.
+    BOOST_TEST(rec.count("inst_1", kind::initial) == 1u);
+    BOOST_TEST(rec.count("inst_1", kind::changed) == 1u);
+    BOOST_TEST(rec.for_id("inst_1").size() == removed_events);
+    BOOST_TEST(f.gw.requests_for("inst_1") <= removed_polls + 1);  // at most the poll in flight
+    // The added ids: exactly one initial each (no churn: nothing else changes).
+    for (auto id : {"inst_2", "inst_3", "inst_4"})
+    {
+        BOOST_TEST(rec.count(id, kind::initial) == 1u, id);
+        BOOST_TEST(rec.for_id(id).size() == 1u, id);
+    }
+    BOOST_TEST(f.gw.requests_for("inst_4") >= 5u);  // still polled after the removals
+
+    // Removing and adding again starts afresh with an initial event.
+    BOOST_TEST(!w.remove("inst_1"));
+    BOOST_TEST(w.add("inst_1"));
+    recorder rec2;
+    running_watcher run2(w, rec2);
+    run_for(io, 300ms);
+    w.stop();
+    BOOST_REQUIRE(run_until(io, [&] { return run2.done; }, 5s));
+    BOOST_TEST(rec2.count("inst_1", kind::initial) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(errors_are_events_once_per_streak_and_the_watcher_keeps_going)
+{
+    gateway_fixture f;
+    f.gw.set_lifecycle("inst_2", {{0ms, state("running", "online")}});
+    asio::io_context io;
+    beeos::client c{io.get_executor(), fast_options(f)};
+    beeos::watcher w{c, {.interval = 100ms}};
+    w.add(std::vector<std::string>{"inst_1", "inst_2", "inst_gone_404", "inst_forbidden_7"});
+    recorder rec;
+    running_watcher run(w, rec);
+    BOOST_REQUIRE(run_until(io, [&] { return rec.count("inst_2", kind::initial) == 1; }, 3s));
+
+    // inst_2 fails for 4 polls; meanwhile its connectivity moves.
+    sim::fault fail;
+    fail.status = 503;
+    fail.times = 4;
+    f.gw.add_fault("inst_2", fail);
+    f.gw.set_state("inst_2", state("running", "offline"));
+    run_for(io, 900ms);
+    w.stop();
+    BOOST_REQUIRE(run_until(io, [&] { return run.done; }, 5s));
+
+    // An unknown id: polled again and again, reported once.
+    BOOST_TEST(f.gw.requests_for("inst_gone_404") >= 5u);
+    auto gone = rec.for_id("inst_gone_404");
+    BOOST_REQUIRE_EQUAL(gone.size(), 1u);
+    BOOST_TEST((gone[0]->type == kind::error));
+    BOOST_TEST(gone[0]->ec == beeos::errc::not_found);
+    BOOST_TEST(gone[0]->error.http_status == 404);
+    BOOST_TEST(gone[0]->error.api_code == "instance_not_found");
+    BOOST_TEST(gone[0]->error.id == "inst_gone_404");
+    auto forbidden = rec.for_id("inst_forbidden_7");
+    BOOST_REQUIRE_EQUAL(forbidden.size(), 1u);
+    BOOST_TEST(forbidden[0]->ec == beeos::errc::forbidden);
+
+    // A streak of four failures: one error, then one recovered carrying the change.
+    auto evs = rec.for_id("inst_2");
+    BOOST_REQUIRE_EQUAL(evs.size(), 3u);
+    BOOST_TEST((evs[1]->type == kind::error));
+    BOOST_TEST(evs[1]->ec == beeos::errc::server_error);
+    BOOST_TEST(evs[1]->error.http_status == 503);
+    BOOST_TEST(evs[1]->current.connectivity() == beeos::connectivity_state::online);  // last seen before the streak
+    BOOST_TEST((evs[2]->type == kind::recovered));
+    BOOST_TEST(evs[2]->changed == field_set(instance_field::connectivity));
+    BOOST_REQUIRE(evs[2]->previous.has_value());
+    BOOST_TEST(evs[2]->previous->connectivity() == beeos::connectivity_state::online);
+    BOOST_TEST(evs[2]->current.connectivity() == beeos::connectivity_state::offline);
+    BOOST_TEST(evs[2]->full.connectivity == beeos::connectivity_state::offline);
+
+    // The healthy id was unaffected: one initial, polled throughout.
+    BOOST_TEST(rec.for_id("inst_1").size() == 1u);
+    for (const auto& e : rec.events)
+        beeos::test::check_no_token(beeos::format_error(e.ec, e.error));
+}
+
+BOOST_AUTO_TEST_CASE(a_gateway_restart_loses_and_repeats_nothing)
+{
+    gateway_fixture f;
+    const std::string id = "inst_9";
+    // online -> (gateway down) offline -> (gateway up again) online with a new endpoint
+    asio::io_context io;
+    beeos::client c{io.get_executor(), fast_options(f)};
+    beeos::watcher w{c, {.interval = 100ms}};
+    w.add(id);
+    f.gw.set_lifecycle(id, {{0ms, state("running", "online")},
+                            {600ms, state("running", "offline")},
+                            {1200ms, [] {
+                                 auto s = state("running", "online");
+                                 s.endpoint = "https://after-restart.example";
+                                 return s;
+                             }()}});
+    recorder rec;
+    running_watcher run(w, rec);
+    run_for(io, 350ms);
+    f.gw.stop();
+    run_for(io, 550ms);  // t ~ 900 ms: the 600 ms step happened while the gateway was down
+    BOOST_TEST(rec.count(id, kind::error) == 1u);
+    f.gw.start();
+    run_for(io, 700ms);  // t ~ 1600 ms
+    w.stop();
+    BOOST_REQUIRE(run_until(io, [&] { return run.done; }, 5s));
+
+    auto evs = rec.for_id(id);
+    BOOST_REQUIRE_EQUAL(evs.size(), 4u);
+    BOOST_TEST((evs[0]->type == kind::initial));
+    BOOST_TEST(evs[0]->current.connectivity() == beeos::connectivity_state::online);
+    BOOST_TEST((evs[1]->type == kind::error));
+    BOOST_TEST(evs[1]->ec == beeos::errc::connection);
+    BOOST_TEST((evs[2]->type == kind::recovered));
+    BOOST_TEST(evs[2]->changed == field_set(instance_field::connectivity));
+    BOOST_TEST(evs[2]->current.connectivity() == beeos::connectivity_state::offline);
+    BOOST_TEST((evs[3]->type == kind::changed));
+    BOOST_TEST((evs[3]->changed == field_set{instance_field::connectivity, instance_field::endpoint}));
+    BOOST_TEST(evs[3]->current.endpoint() == "https://after-restart.example");
+}
+
+BOOST_AUTO_TEST_CASE(polls_are_spread_evenly_over_the_interval)
+{
+    gateway_fixture f;
+    constexpr int n = 200;
+    std::vector<std::string> ids;
+    for (int i = 0; i < n; ++i)
+        ids.push_back("inst_" + std::to_string(i));
+    asio::io_context io;
+    beeos::client c{io.get_executor(), f.options()};
+    // Open a few connections first: a cold pool's TLS handshakes (slow under sanitizers) would
+    // hold back the first polls and blur what this test measures.
+    beeos::test::run_test_coroutine(io, [](beeos::client& c) -> asio::awaitable<void> {
+        for (int round = 0; round < 2; ++round)
+        {
+            auto ex = co_await asio::this_coro::executor;
+            auto a = asio::co_spawn(ex, c.get_instance("inst_0"), asio::use_awaitable);
+            auto b = asio::co_spawn(ex, c.get_instance("inst_1"), asio::use_awaitable);
+            beeos::instance x = co_await std::move(a);
+            beeos::instance y = co_await std::move(b);
+            (void)x;
+            (void)y;
+        }
+    }(c));
+    f.gw.reset_stats();
+    beeos::watcher w{c, {.interval = 1000ms, .jitter = 0.05}};
+    w.add(ids);
+    recorder rec;
+    const auto t0 = clock_type::now();
+    running_watcher run(w, rec);
+    run_for(io, 2100ms);
+    // Ids added while running get their own slots too, not "now" for all of them.
+    const auto t_add = clock_type::now();
+    std::vector<std::string> late;
+    for (int i = n; i < n + 50; ++i)
+        late.push_back("inst_" + std::to_string(i));
+    w.add(late);
+    run_for(io, 1100ms);
+    w.stop();
+    BOOST_REQUIRE(run_until(io, [&] { return run.done; }, 5s));
+
+    auto recs = f.gw.recent_requests();
+    // Server-side arrival times in 100 ms bins over the first two intervals: flat.
+    std::vector<int> bins(20, 0);
+    std::map<std::string, std::vector<clock_type::time_point>> by_id;
+    for (const auto& r : recs)
+    {
+        by_id[r.id].push_back(r.received);
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(r.received - t0).count();
+        if (ms >= 0 && ms < 2000 && std::stoi(r.id.substr(5)) < n)
+            ++bins[static_cast<std::size_t>(ms / 100)];
+    }
+    const double mean = 2.0 * n / 20;  // 20 per bin
+    for (std::size_t b = 0; b < bins.size(); ++b)
+        BOOST_TEST((bins[b] >= mean * 0.5 && bins[b] <= mean * 1.6), "bin " << b << ": " << bins[b] << " requests, mean " << mean);
+
+    // Each id: once per interval, about one interval apart. The slot is fixed, so a poll that
+    // left late (connections still opening) is followed by one on time: the gap may be short
+    // by that delay, but never near zero, and never a skipped interval.
+    for (int i = 0; i < n; ++i)
+    {
+        const auto& times = by_id[ids[i]];
+        BOOST_TEST((times.size() >= 2u && times.size() <= 4u), ids[i] << " polled " << times.size() << " times");
+        for (std::size_t k = 1; k < times.size(); ++k)
+        {
+            auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(times[k] - times[k - 1]).count();
+            BOOST_TEST((gap >= 600 && gap <= 1400), ids[i] << " gap " << gap << " ms");
+        }
+    }
+    // The late ids' first polls spread over most of an interval.
+    clock_type::time_point first = clock_type::time_point::max(), last = clock_type::time_point::min();
+    for (const auto& id : late)
+    {
+        BOOST_REQUIRE(!by_id[id].empty());
+        first = std::min(first, by_id[id].front());
+        last = std::max(last, by_id[id].front());
+    }
+    BOOST_TEST((first - t_add >= 0ms));
+    BOOST_TEST((last - first >= 700ms), "late ids' first polls spanned only "
+                                          << std::chrono::duration_cast<std::chrono::milliseconds>(last - first).count() << " ms");
+    BOOST_TEST(rec.events.size() == static_cast<std::size_t>(n + 50));  // one initial each, no churn
+}
+
+BOOST_AUTO_TEST_CASE(how_a_run_ends)
+{
+    gateway_fixture f;
+    asio::io_context io;
+    beeos::client c{io.get_executor(), fast_options(f)};
+
+    // Cancellation through the token's slot: errc::cancelled, polls in flight cancelled first.
+    {
+        sim::fault slow;
+        slow.delay = 3s;
+        slow.times = -1;
+        f.gw.add_fault("inst_slow", slow);
+        beeos::watcher w{c, {.interval = 50ms}};
+        w.add(std::vector<std::string>{"inst_slow", "inst_1"});
+        recorder rec;
+        asio::cancellation_signal sig;
+        bool done = false;
+        boost::system::error_code result;
+        w.async_run(rec.handler(), asio::bind_cancellation_slot(sig.slot(), [&](boost::system::error_code ec) {
+                        result = ec;
+                        done = true;
+                    }));
+        // A second run at the same time is refused.
+        bool second_done = false;
+        boost::system::error_code second;
+        w.async_run(rec.handler(), [&](boost::system::error_code ec) {
+            second = ec;
+            second_done = true;
+        });
+        run_for(io, 300ms);
+        BOOST_TEST(second_done);
+        BOOST_TEST(second == asio::error::already_started);
+        BOOST_TEST(f.gw.requests_for("inst_slow") == 1u);  // never overlapping itself
+        auto t = clock_type::now();
+        sig.emit(asio::cancellation_type::terminal);
+        BOOST_REQUIRE(run_until(io, [&] { return done; }, 2s));
+        BOOST_TEST(result == beeos::errc::cancelled);
+        BOOST_TEST((clock_type::now() - t < 1s));  // the 3 s poll was cancelled, not awaited
+        auto seen = rec.events.size();
+        run_for(io, 200ms);
+        BOOST_TEST(rec.events.size() == seen);  // nothing after completion
+        f.gw.clear_faults();
+    }
+    // stop() before the run: it completes at once, with success.
+    {
+        beeos::watcher w{c, {.interval = 50ms}};
+        w.add("inst_1");
+        w.stop();
+        recorder rec;
+        running_watcher run(w, rec);
+        BOOST_REQUIRE(run_until(io, [&] { return run.done; }, 2s));
+        BOOST_TEST(!run.result);
+        BOOST_TEST(rec.events.empty());
+    }
+    // Destroying the watcher stops its run.
+    {
+        recorder rec;
+        std::optional<beeos::watcher> w;
+        w.emplace(c, beeos::watch_options{.interval = 50ms});
+        w->add("inst_1");
+        running_watcher run(*w, rec);
+        run_for(io, 200ms);
+        BOOST_TEST(rec.events.size() == 1u);
+        w.reset();
+        BOOST_REQUIRE(run_until(io, [&] { return run.done; }, 2s));
+        BOOST_TEST(!run.result);
+    }
+    // The awaitable form throws the cancellation when its parent cancels it.
+    {
+        beeos::watcher w{c, {.interval = 50ms}};
+        w.add("inst_1");
+        int events = 0;
+        beeos::test::run_test_coroutine(io, [](beeos::watcher& w, int& events) -> asio::awaitable<void> {
+            asio::cancellation_signal sig;
+            auto ex = co_await asio::this_coro::executor;
+            asio::steady_timer t(ex, 200ms);
+            t.async_wait([&](boost::system::error_code) { sig.emit(asio::cancellation_type::terminal); });
+            try
+            {
+                co_await asio::co_spawn(ex, w.run([&](const watch_event&) { ++events; }), asio::bind_cancellation_slot(sig.slot(), asio::use_awaitable));
+                BOOST_ERROR("run() returned normally after cancellation");
+            }
+            catch (const boost::system::system_error& e)
+            {
+                BOOST_TEST(e.code() == beeos::errc::cancelled);
+            }
+        }(w, events), 5s);
+        BOOST_TEST(events == 1);
+    }
+    // A closed client ends the run with errc::shut_down.
+    {
+        beeos::watcher w{c, {.interval = 50ms}};
+        w.add("inst_1");
+        recorder rec;
+        running_watcher run(w, rec);
+        run_for(io, 150ms);
+        c.close();
+        BOOST_REQUIRE(run_until(io, [&] { return run.done; }, 2s));
+        BOOST_TEST(run.result == beeos::errc::shut_down);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(options_are_validated)
+{
+    asio::io_context io;
+    beeos::client c{io.get_executor(), {.base_url = "https://127.0.0.1:1"}};
+    BOOST_CHECK_THROW((beeos::watcher{c, {.interval = 0ms}}), std::invalid_argument);
+    BOOST_CHECK_THROW((beeos::watcher{c, {.jitter = 1.5}}), std::invalid_argument);
+    BOOST_CHECK_NO_THROW((beeos::watcher{c, {.interval = 1ms, .jitter = 0, .max_in_flight = 1}}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
