@@ -7,6 +7,8 @@
 #include <beeos/client.hpp>
 #include <beeos/waiter.hpp>
 
+#include "completion.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -273,13 +275,6 @@ asio::awaitable<void> wait_coro(
     }
 }
 
-template <class Signature, class... Args>
-void complete_on_handler_executor(asio::any_completion_handler<Signature> h, const asio::any_io_executor& fallback, Args&&... args)
-{
-    auto ex = asio::get_associated_executor(h, fallback);
-    asio::dispatch(ex, [h = std::move(h), ... args = std::forward<Args>(args)]() mutable { std::move(h)(std::move(args)...); });
-}
-
 }  // namespace
 
 const boost::system::error_category& wait_category() noexcept { return the_wait_category; }
@@ -407,7 +402,7 @@ void async_wait_until_erased(
                     *info = std::move(st->info);
                 if (last_seen)
                     *last_seen = std::move(st->last_seen);
-                complete_on_handler_executor(std::move(h), fallback, st->ec, std::move(st->result));
+                detail::dispatch_completion(std::move(h), fallback, st->ec, std::move(st->result));
             }
         )
     );

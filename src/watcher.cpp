@@ -7,6 +7,8 @@
 #include <beeos/client.hpp>
 #include <beeos/watcher.hpp>
 
+#include "completion.hpp"
+
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -236,8 +238,7 @@ public:
 private:
     void complete(asio::any_completion_handler<watcher::run_signature> h, error_code ec)
     {
-        auto ex = asio::get_associated_executor(h, ex_);
-        asio::dispatch(ex, [h = std::move(h), ec]() mutable { std::move(h)(ec); });
+        detail::dispatch_completion(std::move(h), ex_, ec);
     }
 
     // Any thread. The first reason wins: a stop() after a cancellation still reports it.

@@ -328,7 +328,7 @@ BOOST_AUTO_TEST_CASE(a_gateway_restart_loses_and_repeats_nothing)
 BOOST_AUTO_TEST_CASE(polls_are_spread_evenly_over_the_interval)
 {
     gateway_fixture f;
-    constexpr int n = 200;
+    constexpr int n = 100;  // 100 requests per second: light enough for sanitizer builds on a busy host
     std::vector<std::string> ids;
     for (int i = 0; i < n; ++i)
         ids.push_back("inst_" + std::to_string(i));
@@ -366,17 +366,17 @@ BOOST_AUTO_TEST_CASE(polls_are_spread_evenly_over_the_interval)
     BOOST_REQUIRE(run_until(io, [&] { return run.done; }, 5s));
 
     auto recs = f.gw.recent_requests();
-    // Server-side arrival times in 100 ms bins over the first two intervals: flat.
-    std::vector<int> bins(20, 0);
+    // Server-side arrival times in 200 ms bins over the first two intervals: flat.
+    std::vector<int> bins(10, 0);
     std::map<std::string, std::vector<clock_type::time_point>> by_id;
     for (const auto& r : recs)
     {
         by_id[r.id].push_back(r.received);
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(r.received - t0).count();
         if (ms >= 0 && ms < 2000 && std::stoi(r.id.substr(5)) < n)
-            ++bins[static_cast<std::size_t>(ms / 100)];
+            ++bins[static_cast<std::size_t>(ms / 200)];
     }
-    const double mean = 2.0 * n / 20;  // 20 per bin
+    const double mean = 2.0 * n / 10;  // 20 per bin
     for (std::size_t b = 0; b < bins.size(); ++b)
         BOOST_TEST((bins[b] >= mean * 0.5 && bins[b] <= mean * 1.6), "bin " << b << ": " << bins[b] << " requests, mean " << mean);
 
