@@ -1,9 +1,14 @@
 // Copyright (c) 2026 The beeos authors. Distributed under the Boost Software License, Version 1.0.
 #include <beeos/error.hpp>
 
+#include "sanitise.hpp"
+
 #include <string>
 
 namespace beeos {
+
+using detail::append_sanitised;
+
 namespace {
 
 class category final : public boost::system::error_category
@@ -44,28 +49,6 @@ public:
 };
 
 constexpr category the_category;
-
-// Server text and ids are data: keep one line, printable, bounded, so a hostile peer cannot
-// forge log lines or flood the message. The cut never splits a UTF-8 sequence.
-void append_sanitised(std::string& out, std::string_view text, std::size_t limit)
-{
-    std::size_t end = text.size();
-    bool cut = false;
-    if (end > limit)
-    {
-        end = limit;
-        while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80)
-            --end;
-        cut = true;
-    }
-    for (char c : text.substr(0, end))
-    {
-        auto u = static_cast<unsigned char>(c);
-        out += (u < 0x20 || u == 0x7f) ? ' ' : c;
-    }
-    if (cut)
-        out += "...";
-}
 
 }  // namespace
 

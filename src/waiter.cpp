@@ -8,6 +8,7 @@
 #include <beeos/waiter.hpp>
 
 #include "completion.hpp"
+#include "sanitise.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -30,6 +31,9 @@ using boost::system::error_code;
 using clock_type = std::chrono::steady_clock;
 
 namespace beeos {
+
+using detail::append_sanitised;
+
 namespace {
 
 class wait_category_impl final : public boost::system::error_category
@@ -54,28 +58,6 @@ public:
 };
 
 constexpr wait_category_impl the_wait_category;
-
-// Ids, descriptions and server text are data: one printable line, bounded, never split
-// inside a UTF-8 sequence.
-void append_sanitised(std::string& out, std::string_view text, std::size_t limit)
-{
-    std::size_t end = text.size();
-    bool cut = false;
-    if (end > limit)
-    {
-        end = limit;
-        while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80)
-            --end;
-        cut = true;
-    }
-    for (char c : text.substr(0, end))
-    {
-        auto u = static_cast<unsigned char>(c);
-        out += (u < 0x20 || u == 0x7f) ? ' ' : c;
-    }
-    if (cut)
-        out += "...";
-}
 
 std::string quoted(std::string_view text)
 {
