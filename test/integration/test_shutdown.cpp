@@ -153,8 +153,10 @@ BOOST_AUTO_TEST_CASE(graceful_shutdown_lets_calls_in_flight_finish_then_refuses_
     }
     BOOST_TEST(!shut_ec);
     BOOST_TEST(during->ec == beeos::errc::shut_down);
-    BOOST_TEST((during->at - shutdown_started < 100ms), seconds(during->at - shutdown_started));
-    BOOST_TEST(during->seq < calls[0]->seq);  // it did not wait behind the drain
+    // The order proves it did not wait behind the drain (each drained call takes 300 ms); the
+    // bound only catches a hang and leaves room for a loaded sanitizer run.
+    BOOST_TEST(during->seq < calls[0]->seq);
+    BOOST_TEST((during->at - shutdown_started < 1s), seconds(during->at - shutdown_started));
     BOOST_TEST((shut_at - shutdown_started < 2s), seconds(shut_at - shutdown_started));
 
     // After the completion, too: refused at once, nothing sent.
@@ -163,7 +165,7 @@ BOOST_AUTO_TEST_CASE(graceful_shutdown_lets_calls_in_flight_finish_then_refuses_
     start_call(c, "inst_8", after, seq);
     BOOST_REQUIRE(run_until(io, [&] { return after->done; }, 5s));
     BOOST_TEST(after->ec == beeos::errc::shut_down);
-    BOOST_TEST((after->at - t0 < 100ms));
+    BOOST_TEST((after->at - t0 < 1s), seconds(after->at - t0));
 
     auto st = f.gw.get_stats();
     BOOST_TEST(st.requests == before.requests);
