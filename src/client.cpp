@@ -155,9 +155,26 @@ struct call_state : body_decoder, std::enable_shared_from_this<call_state>
     /// Hands the outcome to whoever waits for it (runs once, on `strand`).
     virtual void deliver(const asio::any_io_executor& fallback) = 0;
 
+    /// Cancels the call; on `strand` only. The flag also covers a call whose coroutine has not
+    /// started yet, when nothing is connected to `signal`.
+    void cancel(asio::cancellation_type type)
+    {
+        cancel_requested = true;
+        if (!done)
+            signal.emit(type);
+    }
+
     asio::any_io_executor strand;
     asio::cancellation_signal signal;  // emitted on `strand` only
     bool done = false;                 // touched on `strand` only
+    bool cancel_requested = false;     // touched on `strand` only
+    // A call that must wait for a connection first waits without a coroutine (its frames would
+    // be most of the memory of 100,000 queued calls): `parked` while queued; then `prewaited`,
+    // with the outcome of the wait in `first_lease` and `ec`, until its first attempt takes it.
+    bool prewaited = false;
+    std::shared_ptr<timed_waiter> parked;
+    connection_lease first_lease;
+    clock_type::time_point deadline{};  // from `policy.total_timeout`, set when the call starts
     std::list<std::shared_ptr<call_state>>::iterator registration;
     std::string label;  // the id, or e.g. "list_instances(page 2)": in errors and observer events
     retry_policy policy;
@@ -375,10 +392,7 @@ void client_impl::start_list_page(
     {
         // Asio cancellation is not thread-safe: hop to the call's strand before emitting.
         call->user_slot.assign([call](asio::cancellation_type type) {
-            asio::dispatch(call->strand, [call, type] {
-                if (!call->done)
-                    call->signal.emit(type);
-            });
+            asio::dispatch(call->strand, [call, type] { call->cancel(type); });
         });
     }
     {
@@ -413,10 +427,7 @@ void client_impl::cancel_waiter(const std::shared_ptr<instance_call>& call, std:
     if (!leaving)
     {
         // The sole waiter stays on the call, which completes it with the cancellation.
-        asio::dispatch(call->strand, [call] {
-            if (!call->done)
-                call->signal.emit(asio::cancellation_type::terminal);
-        });
+        asio::dispatch(call->strand, [call] { call->cancel(asio::cancellation_type::terminal); });
         return;
     }
     // The handler runs later, on its own executor: never inside the slot's emit.
@@ -437,6 +448,108 @@ void client_impl::cancel_waiter(const std::shared_ptr<instance_call>& call, std:
 }
 
 void client_impl::launch(std::shared_ptr<call_state> call)
+{
+    auto strand = call->strand;
+    asio::dispatch(strand, [self = shared_from_this(), call = std::move(call)]() mutable { self->start_on_strand(std::move(call)); });
+}
+
+// The completion of a parked call's timer wait. Move-only: a copy destroyed without running
+// would unlink the call from the pool's queue while it still waits.
+struct park_wake
+{
+    std::shared_ptr<client_impl> self;
+    std::shared_ptr<call_state> call;
+
+    park_wake(std::shared_ptr<client_impl> s, std::shared_ptr<call_state> c) : self(std::move(s)), call(std::move(c)) {}
+    park_wake(park_wake&&) noexcept = default;
+    park_wake(const park_wake&) = delete;
+    park_wake& operator=(const park_wake&) = delete;
+    park_wake& operator=(park_wake&&) = delete;
+    ~park_wake()
+    {
+        // Destroyed without running: the io_context is going away with the call still queued.
+        if (call && call->parked)
+            self->forget_parked(*call);
+    }
+
+    void operator()(error_code wait_ec)
+    {
+        auto c = std::move(call);
+        self->resume_parked(std::move(c), wait_ec);
+    }
+};
+
+// Checks that need no I/O, done before the call queues for anything. Fills `ec` and `info`.
+bool client_impl::admit(call_state& call) const
+{
+    call.info.id = call.label;
+    if (auto e = call.validate(call.info.detail))
+        call.ec = e;
+    else if (const char* what = check_policy(call.policy))
+    {
+        call.ec = errc::invalid_argument;
+        call.info.detail = what;
+    }
+    else if (closed_.load())
+    {
+        call.ec = errc::shut_down;
+        call.info.detail = "the client was closed";
+    }
+    else if (call.cancel_requested)
+    {
+        call.ec = errc::cancelled;
+        call.info.detail = "cancelled before it started";
+    }
+    return !call.ec;
+}
+
+// The first steps of a call, on its strand: checks, then a connection if one is free at once.
+// A call that has to queue parks on a timer and gets its coroutine only when it is granted a
+// connection (or its wait ends); the rate-limited path keeps the order turn, then connection.
+void client_impl::start_on_strand(std::shared_ptr<call_state> call)
+{
+    if (!admit(*call))
+    {
+        spawn(std::move(call));
+        return;
+    }
+    call->deadline = clock_type::now() + call->policy.total_timeout;
+    if (limiter_.enabled())
+    {
+        spawn(std::move(call));
+        return;
+    }
+    pool_.start_acquire(call->strand, call->deadline, call->first_lease, call->parked, call->ec, call->info);
+    if (!call->parked)
+    {
+        call->prewaited = true;
+        spawn(std::move(call));
+        return;
+    }
+    call->signal.slot().assign([c = call.get()](asio::cancellation_type) {
+        if (c->parked)
+            c->parked->timer().cancel();
+    });
+    auto& timer = call->parked->timer();
+    timer.async_wait(park_wake{shared_from_this(), std::move(call)});
+}
+
+void client_impl::resume_parked(std::shared_ptr<call_state> call, error_code wait_ec)
+{
+    auto waiter = std::move(call->parked);
+    call->signal.slot().clear();
+    pool_.finish_wait(*waiter, call->cancel_requested, wait_ec, call->first_lease, call->ec, call->info);
+    call->prewaited = true;
+    spawn(std::move(call));
+}
+
+void client_impl::forget_parked(call_state& call) noexcept
+{
+    pool_.forget(*call.parked);
+    call.parked.reset();
+}
+
+void client_impl::spawn(std::shared_ptr<call_state> call)
 {
     auto self = shared_from_this();
     auto strand = call->strand;
@@ -483,10 +596,7 @@ void client_impl::cancel_calls()
     std::lock_guard lock(calls_mtx_);
     for (auto& call : calls_)
     {
-        asio::post(call->strand, [call] {
-            if (!call->done)
-                call->signal.emit(asio::cancellation_type::terminal);
-        });
+        asio::post(call->strand, [call] { call->cancel(asio::cancellation_type::terminal); });
     }
 }
 
@@ -569,32 +679,20 @@ asio::awaitable<void> client_impl::run_attempts(call_state& call)
     auto& ec = call.ec;
     auto& info = call.info;
     const auto& policy = call.policy;
-    info.id = call.label;
-    if (auto e = call.validate(info.detail))
-    {
-        ec = e;
-        co_return;
-    }
-    if (const char* what = check_policy(policy))
-    {
-        ec = errc::invalid_argument;
-        info.detail = what;
-        co_return;
-    }
-    if (closed_.load())
-    {
-        ec = errc::shut_down;
-        info.detail = "the client was closed";
-        co_return;
-    }
-    auto call_deadline = clock_type::now() + policy.total_timeout;
+    if (ec && !call.prewaited)
+        co_return;  // refused by `admit`
+    const auto call_deadline = call.deadline;
 
     for (unsigned attempt = 1;; ++attempt)
     {
-        auto started = clock_type::now();
-        ec = {};  // the previous attempt's error must not look like this one's
-        info = error_info{};
-        info.id = call.label;
+        // The first attempt's latency includes its wait for a connection.
+        auto started = attempt == 1 ? call_deadline - policy.total_timeout : clock_type::now();
+        if (!call.prewaited)
+        {
+            ec = {};  // the previous attempt's error must not look like this one's
+            info = error_info{};
+            info.id = call.label;
+        }
         co_await attempt_once(call, call_deadline);
         info.attempts = attempt;
         if (!ec)
@@ -680,14 +778,23 @@ asio::awaitable<void> client_impl::attempt_once(call_state& call, clock_type::ti
 {
     auto& ec = call.ec;
     auto& info = call.info;
-    if (limiter_.enabled())
-    {
-        co_await wait_for_rate_limit(call, call_deadline);
-        if (ec)
-            co_return;
-    }
     connection_lease lease;
-    co_await pool_.async_acquire(call_deadline, lease, ec, info);
+    if (call.prewaited)
+    {
+        // The first attempt's connection wait happened before the coroutine started.
+        call.prewaited = false;
+        lease = std::move(call.first_lease);
+    }
+    else
+    {
+        if (limiter_.enabled())
+        {
+            co_await wait_for_rate_limit(call, call_deadline);
+            if (ec)
+                co_return;
+        }
+        co_await pool_.async_acquire(call_deadline, lease, ec, info);
+    }
     if (ec)
         co_return;
     co_await exchange_on_lease(call, lease, call_deadline);

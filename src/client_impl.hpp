@@ -26,6 +26,7 @@ namespace beeos::detail {
 
 struct call_state;
 struct instance_call;
+struct park_wake;
 
 /// The shared state behind a `client`: options, pool, retry budget, rate limiter and the calls
 /// in flight. Every public operation of `client`, `instance_stream` and `instance_pager` starts
@@ -66,9 +67,15 @@ private:
     friend struct call_state;
     friend struct instance_call;
     friend struct page_call;
+    friend struct park_wake;
 
     boost::asio::any_io_executor make_call_strand() const;
     void launch(std::shared_ptr<call_state> call);
+    bool admit(call_state& call) const;
+    void start_on_strand(std::shared_ptr<call_state> call);
+    void spawn(std::shared_ptr<call_state> call);
+    void resume_parked(std::shared_ptr<call_state> call, boost::system::error_code wait_ec);
+    void forget_parked(call_state& call) noexcept;
     void finish(call_state& call);
     void finish_instance_call(instance_call& call);
     void cancel_waiter(const std::shared_ptr<instance_call>& call, std::uint64_t waiter_seq);

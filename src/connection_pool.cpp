@@ -133,29 +133,10 @@ void pool_state::shut_down(std::vector<std::unique_ptr<http_connection>>& to_clo
 // ---------------------------------------------------------------------------------------------
 // connection_pool
 
-namespace {
-
-// A waiter parks on a timer that expires at the call's deadline; being granted something
-// cancels the timer. The cancel is posted to the waiter's strand, which is running the
-// coroutine that enqueued it, so it can only run after the wait has started.
-class timer_waiter final : public pool_waiter, public std::enable_shared_from_this<timer_waiter>
+void timed_waiter::notify()
 {
-public:
-    timer_waiter(const asio::any_io_executor& strand, clock_type::time_point deadline) : strand_(strand), timer_(strand, deadline) {}
-
-    void notify() override
-    {
-        asio::post(strand_, [self = shared_from_this()] { self->timer_.cancel(); });
-    }
-
-    asio::steady_timer& timer() noexcept { return timer_; }
-
-private:
-    asio::any_io_executor strand_;
-    asio::steady_timer timer_;
-};
-
-}  // namespace
+    asio::post(timer_.get_executor(), [self = shared_from_this()] { self->timer_.cancel(); });
+}
 
 connection_pool::connection_pool(
     asio::any_io_executor ex,
@@ -180,10 +161,38 @@ void connection_pool::close_all(std::vector<std::unique_ptr<http_connection>>& c
 
 asio::awaitable<void> connection_pool::async_acquire(clock_type::time_point deadline, connection_lease& lease, error_code& ec, error_info& info)
 {
+    std::shared_ptr<timed_waiter> waiter;
+    auto strand = co_await asio::this_coro::executor;
+    start_acquire(strand, deadline, lease, waiter, ec, info);
+    if (!waiter)
+        co_return;
+
+    // If this frame is destroyed while parked (its io_context destroyed), unlink the waiter so
+    // the pool never touches a dead one.
+    struct unlink_on_exit
+    {
+        connection_pool* pool;
+        pool_waiter* w;
+        ~unlink_on_exit() { pool->forget(*w); }
+    } unlink{this, waiter.get()};
+
+    error_code wait_ec;
+    co_await waiter->timer().async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
+    auto cs = co_await asio::this_coro::cancellation_state;
+    finish_wait(*waiter, cs.cancelled() != asio::cancellation_type::none, wait_ec, lease, ec, info);
+}
+
+void connection_pool::start_acquire(
+    const asio::any_io_executor& strand,
+    clock_type::time_point deadline,
+    connection_lease& lease,
+    std::shared_ptr<timed_waiter>& waiter,
+    error_code& ec,
+    error_info& info
+)
+{
     ec = {};
     std::vector<std::unique_ptr<http_connection>> to_close;
-    std::shared_ptr<timer_waiter> waiter;
-    auto strand = co_await asio::this_coro::executor;
     {
         std::lock_guard lock(mtx_);
         auto r = state_.try_acquire(clock_type::now(), to_close);
@@ -196,62 +205,47 @@ asio::awaitable<void> connection_pool::async_acquire(clock_type::time_point dead
             lease = {nullptr, true};
             break;
         case grant_kind::shut_down:
+            ec = errc::shut_down;
+            info.detail = "the client was closed";
             break;
         case grant_kind::none:
-            waiter = std::make_shared<timer_waiter>(strand, deadline);
+            waiter = std::make_shared<timed_waiter>(strand, deadline);
             state_.enqueue(waiter.get());
             break;
         }
-        if (r.grant == grant_kind::shut_down)
-        {
-            ec = errc::shut_down;
-            info.detail = "the client was closed";
-        }
     }
     close_all(to_close);
+    if (waiter || ec)
+        return;
     if (lease.fresh)
         lease.conn = make_connection();
-    if (!waiter)
-    {
-        check_idle_health(lease);
-        co_return;
-    }
+    check_idle_health(lease);
+}
 
-    // If this frame is destroyed while parked (its io_context destroyed), unlink the waiter so
-    // the pool never touches a dead one.
-    struct unlink_on_exit
-    {
-        connection_pool* pool;
-        pool_waiter* w;
-        ~unlink_on_exit()
-        {
-            std::lock_guard lock(pool->mtx_);
-            pool->state_.remove(w);
-        }
-    } unlink{this, waiter.get()};
-
-    error_code wait_ec;
-    co_await waiter->timer().async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
-    auto cs = co_await asio::this_coro::cancellation_state;
-    bool caller_cancelled = cs.cancelled() != asio::cancellation_type::none;
-
+void connection_pool::finish_wait(timed_waiter& waiter, bool caller_cancelled, error_code wait_ec, connection_lease& lease, error_code& ec, error_info& info)
+{
+    ec = {};
     grant_kind grant;
+    std::unique_ptr<http_connection> granted;
     {
         std::lock_guard lock(mtx_);
-        grant = waiter->grant;
+        grant = waiter.grant;
+        if (grant == grant_kind::none)
+            state_.remove(&waiter);
+        waiter.grant = grant_kind::none;  // taken: `forget` has nothing left to return
+        granted = std::move(waiter.conn);
     }
 
     if (grant == grant_kind::shut_down)
     {
         ec = errc::shut_down;
         info.detail = "the client was closed while the call waited for a connection";
-        co_return;
+        return;
     }
     if (grant == grant_kind::none || caller_cancelled)
     {
-        // A grant that raced with the caller's cancellation goes back to the pool untouched.
         if (grant == grant_kind::connection)
-            release(std::move(waiter->conn));
+            release(std::move(granted));
         else if (grant == grant_kind::slot)
             release_slot();
         if (caller_cancelled || wait_ec == asio::error::operation_aborted)
@@ -262,16 +256,25 @@ asio::awaitable<void> connection_pool::async_acquire(clock_type::time_point dead
         else
         {
             ec = errc::timeout;
-            info.detail = "no connection became free within the request_timeout (all " + std::to_string(max_connections_) +
+            info.detail = "no connection became free before the call's deadline (all " + std::to_string(max_connections_) +
                           " of max_connections busy)";
         }
-        co_return;
+        return;
     }
     if (grant == grant_kind::connection)
-        lease = {std::move(waiter->conn), false};
+        lease = {std::move(granted), false};
     else
         lease = {make_connection(), true};
     check_idle_health(lease);
+}
+
+void connection_pool::forget(pool_waiter& waiter) noexcept
+{
+    // Only reached while the io_context is being destroyed: a grant that arrived meanwhile is
+    // dropped with its connection rather than handed on, since waking another waiter would post
+    // to an io_context that is shutting down.
+    std::lock_guard lock(mtx_);
+    state_.remove(&waiter);
 }
 
 void connection_pool::check_idle_health(connection_lease& lease)

@@ -31,6 +31,22 @@ public:
     std::unique_ptr<http_connection> conn;
 };
 
+/// A waiter parked on a timer that expires at its deadline. A grant cancels the timer through
+/// the timer's executor, a strand: the waiter must start its wait on that strand in the same
+/// handler that enqueued it, so the cancel can only run after the wait has begun.
+class timed_waiter final : public pool_waiter, public std::enable_shared_from_this<timed_waiter>
+{
+public:
+    timed_waiter(const boost::asio::any_io_executor& strand, clock_type::time_point deadline) : timer_(strand, deadline) {}
+
+    void notify() override;
+
+    boost::asio::steady_timer& timer() noexcept { return timer_; }
+
+private:
+    boost::asio::steady_timer timer_;
+};
+
 /// The pool's bookkeeping without I/O or locking: which idle connection to reuse, when a new one
 /// may be opened, who waits next. Pure decisions, so the unit tests drive it with a fake clock.
 ///
@@ -117,15 +133,43 @@ public:
     ~connection_pool();
 
     /// Leases a connection, waiting in FIFO order until `deadline` when all are busy. Must be
-    /// awaited from a coroutine running on a strand (`call_ex`): a waiter is woken by a
-    /// cancellation posted to that strand. Fails with `errc::timeout`, `errc::cancelled` or
-    /// `errc::shut_down`.
+    /// awaited from a coroutine running on a strand: a waiter is woken by a cancellation posted
+    /// to that strand. Fails with `errc::timeout`, `errc::cancelled` or `errc::shut_down`.
     boost::asio::awaitable<void> async_acquire(
         clock_type::time_point deadline,
         connection_lease& lease,
         boost::system::error_code& ec,
         error_info& info
     );
+
+    /// The two halves of `async_acquire`, for a caller that waits without a coroutine. Call on
+    /// `strand`. Leases at once when a connection is idle or a slot is free, or fails with
+    /// `errc::shut_down`; otherwise `waiter` is set to a queued waiter whose timer the caller
+    /// must start waiting on before it leaves the strand, then pass to `finish_wait`.
+    void start_acquire(
+        const boost::asio::any_io_executor& strand,
+        clock_type::time_point deadline,
+        connection_lease& lease,
+        std::shared_ptr<timed_waiter>& waiter,
+        boost::system::error_code& ec,
+        error_info& info
+    );
+
+    /// Takes what a queued waiter was granted, once its timer wait completed with `wait_ec`.
+    /// A waiter still queued (deadline or cancellation) leaves the queue in the same step, so a
+    /// grant can never land on a waiter that has gone. A grant that raced with the caller's
+    /// cancellation goes back to the pool.
+    void finish_wait(
+        timed_waiter& waiter,
+        bool caller_cancelled,
+        boost::system::error_code wait_ec,
+        connection_lease& lease,
+        boost::system::error_code& ec,
+        error_info& info
+    );
+
+    /// Unlinks a waiter whose wait was abandoned because its io_context is being destroyed.
+    void forget(pool_waiter& waiter) noexcept;
 
     /// Returns a leased connection; it is reused only when `conn->reusable()`.
     void release(std::unique_ptr<http_connection> conn);

@@ -254,6 +254,37 @@ BOOST_AUTO_TEST_CASE(destroying_the_client_ends_calls_in_flight_and_in_backoff)
     BOOST_TEST(f.gw.get_stats().requests == 4u);
 }
 
+BOOST_AUTO_TEST_CASE(destroying_client_then_io_context_with_calls_queued_releases_everything)
+{
+    // Calls queued for a connection wait on timers, not coroutines. When the io_context is
+    // destroyed without running again, their handlers must be destroyed, not leaked: each
+    // caller's handler holds a reference to its slot, so every slot must be ours alone after.
+    gateway_fixture f;
+    f.gw.add_fault("", fault{.delay = 5s, .times = -1});
+    auto calls = make_slots(20);
+    auto seq = std::make_shared<int>(0);
+    {
+        asio::io_context io;
+        auto opts = f.options();
+        opts.max_connections = 1;
+        std::optional<beeos::client> c;
+        c.emplace(io.get_executor(), opts);
+        for (std::size_t i = 0; i < calls.size(); ++i)
+            start_call(*c, "inst_" + std::to_string(i), calls[i], seq);
+        run_for(io, 200ms);
+        BOOST_REQUIRE_EQUAL(settle([&] { return f.gw.get_stats().requests; }, 1), 1u);
+        c.reset();
+    }
+    for (std::size_t i = 0; i < calls.size(); ++i)
+    {
+        BOOST_TEST_CONTEXT("call " << i)
+        {
+            BOOST_TEST(!calls[i]->done);  // never run: their io_context is gone
+            BOOST_TEST(calls[i].use_count() == 1);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(partial_and_total_cancellation_end_a_call_in_backoff)
 {
     gateway_fixture f;
