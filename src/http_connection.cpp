@@ -192,7 +192,13 @@ public:
             // pairs per exchange, to save ~34 KB per idle connection. Keep them.
             SSL_clear_mode(stream_.native_handle(), SSL_MODE_RELEASE_BUFFERS);
         }
+        // Beast reads into what the buffer has room for, from 512 bytes up. Room for a whole
+        // TLS record (16 KiB) lets one SSL_read take a typical response instead of five or six
+        // (each one a call into OpenSSL with its error-queue clearing, about 400 instructions).
+        buffer_.reserve(read_buffer_bytes);
     }
+
+    static constexpr std::size_t read_buffer_bytes = 16 * 1024;
 
     asio::awaitable<void> async_connect(clock_type::time_point deadline, error_code& ec, error_info& info) override
     {
