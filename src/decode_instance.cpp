@@ -1,5 +1,6 @@
 // Copyright (c) 2026 The beeos authors. Distributed under the Boost Software License, Version 1.0.
 #include "decode_instance.hpp"
+#include "json_arena.hpp"
 
 #include <beeos/error.hpp>
 
@@ -14,6 +15,7 @@
 #include <charconv>
 #include <cstdint>
 #include <limits>
+#include <memory>
 
 namespace beeos::detail
 {
@@ -343,6 +345,8 @@ public:
     static constexpr std::size_t max_string_size = json::string::max_size();
 
     explicit envelope_handler(instance& out) noexcept : single_(&out) {}
+    // A parse that stopped inside an instance leaves its arena open: close it all the same.
+    ~envelope_handler() { seal_arena(); }
 
     envelope_handler(std::vector<instance>& items, std::optional<std::int64_t>& total) noexcept
         : items_(&items), total_(&total)
@@ -426,8 +430,13 @@ public:
             case slot::field:
                 if (field_ == f_provider_config || field_ == f_mcp_servers || field_ == f_capabilities)
                 {
-                    // The members own their memory: the default resource, not a parse buffer.
-                    values_.reset(json::storage_ptr());
+                    // The members own their memory: one arena per instance, shared by its
+                    // three JSON members and kept alive by them, not a parse buffer.
+                    if (!arena_)
+                    {
+                        arena_owner_ = json::make_shared_resource<json_arena>(arena_);
+                    }
+                    values_.reset(arena_owner_);
                     capture_ = 1;
                     return true;
                 }
@@ -1011,6 +1020,7 @@ private:
 
     void begin_instance(instance& i)
     {
+        seal_arena();
         cur_ = &i;
         seen_ = 0;
         bad_ = 0;
@@ -1021,6 +1031,7 @@ private:
     // in `field_names` order that is wrong names the error (for a page, the first item's).
     void end_instance()
     {
+        seal_arena();
         if (bad_ == 0 || data_failed_)
             return;
         data_failed_ = true;
@@ -1057,6 +1068,24 @@ private:
         }
     }
 
+    // The instance is complete: later copies and edits of its JSON members use the heap.
+    void seal_arena() noexcept
+    {
+        if (!arena_)
+            return;
+        arena_->seal();
+        arena_ = nullptr;
+        arena_owner_ = json::storage_ptr();
+    }
+
+    // Move-constructs `member` from `obj`, keeping obj's arena. (Move assignment would copy
+    // into the member's own resource, the default one.)
+    static void replace_with(json::object& member, json::object&& obj) noexcept
+    {
+        std::destroy_at(&member);
+        std::construct_at(&member, std::move(obj));
+    }
+
     void end_capture()
     {
         json::value v = values_.release();
@@ -1065,10 +1094,10 @@ private:
         switch (field_)
         {
             case f_provider_config:
-                i.provider_config = std::move(obj);
+                replace_with(i.provider_config, std::move(obj));
                 break;
             case f_mcp_servers:
-                i.mcp_servers = std::move(obj);
+                replace_with(i.mcp_servers, std::move(obj));
                 break;
             default:
                 i.capabilities.emplace(std::move(obj));
@@ -1119,6 +1148,10 @@ private:
     // The first failing instance (the only one, for a single envelope).
     bool data_failed_ = false;
     std::string data_detail_;
+
+    // The arena of the current instance's JSON members, created at the first of them.
+    json::storage_ptr arena_owner_;
+    json_arena* arena_ = nullptr;
 
     // For providerConfig, mcpServers and capabilities. The scratch buffer holds the pending
     // values of typical objects; deeper or larger ones spill to the heap.

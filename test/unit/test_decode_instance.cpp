@@ -2,6 +2,7 @@
 #include "print_timestamp.hpp"
 
 #include "decode_instance.hpp"
+#include "json_arena.hpp"
 
 #include <beeos/error.hpp>
 #include <beeos/instance.hpp>
@@ -84,9 +85,11 @@ json::value jstr(std::string_view s)
     return json::string_view(s.data(), s.size());
 }
 
-bool uses_default_resource(const json::object& o)
+// Owns its memory: a counted resource (the decoder's per-instance arena), never a pointer to a
+// resource on the decoder's stack.
+bool owns_its_memory(const json::object& o)
 {
-    return o.storage().get() == json::storage_ptr().get();
+    return o.storage().is_shared();
 }
 
 }  // namespace
@@ -177,15 +180,15 @@ BOOST_AUTO_TEST_CASE(full_fixture_decodes_every_member)
 
 BOOST_AUTO_TEST_CASE(json_members_do_not_refer_to_the_parse_buffers)
 {
-    // The decoder parses into a stack-backed arena; objects copied out must own their memory.
+    // The decoder's parse buffers live on its stack; objects handed out must own their memory.
     const decoded r = decode(read_fixture("instance-full.json"));
     BOOST_TEST_REQUIRE(!r.ec, r.detail);
-    BOOST_TEST(uses_default_resource(r.inst.provider_config));
-    BOOST_TEST(uses_default_resource(r.inst.mcp_servers));
+    BOOST_TEST(owns_its_memory(r.inst.provider_config));
+    BOOST_TEST(owns_its_memory(r.inst.mcp_servers));
     BOOST_TEST_REQUIRE(r.inst.capabilities.has_value());
-    BOOST_TEST(uses_default_resource(*r.inst.capabilities));
-    // Nested containers too: a deep copy, not a shallow one.
-    BOOST_TEST(r.inst.mcp_servers.at("filesystem").as_object().at("args").as_array().storage().get() == json::storage_ptr().get());
+    BOOST_TEST(owns_its_memory(*r.inst.capabilities));
+    // Nested containers too.
+    BOOST_TEST(r.inst.mcp_servers.at("filesystem").as_object().at("args").as_array().storage().get() == r.inst.mcp_servers.storage().get());
 
     // Use the values after the decoder's frame is gone (ASan would flag a dangling arena).
     instance copy = r.inst;
@@ -201,7 +204,7 @@ BOOST_AUTO_TEST_CASE(large_body_spills_out_of_the_stack_buffer)
     const decoded r = decode(body_with("providerConfig", cfg));
     BOOST_TEST_REQUIRE(!r.ec, r.detail);
     BOOST_TEST(r.inst.provider_config == cfg);
-    BOOST_TEST(uses_default_resource(r.inst.provider_config));
+    BOOST_TEST(owns_its_memory(r.inst.provider_config));
 }
 
 BOOST_AUTO_TEST_CASE(minimal_body_gives_defaults)
@@ -766,6 +769,43 @@ BOOST_AUTO_TEST_CASE(deep_unknown_values_are_skipped)
     std::string deep33(31, '[');
     deep33 += std::string(31, ']');
     BOOST_TEST(decode_error_detail(R"({"data":{"id":"x","future":)" + deep33 + "}}").rfind("body is not JSON: ", 0) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(json_members_share_one_counted_resource_and_outlive_the_instance)
+{
+    decoded r = decode(read_fixture("instance-full.json"));
+    BOOST_TEST_REQUIRE(!r.ec, r.detail);
+    BOOST_TEST_REQUIRE(r.inst.capabilities.has_value());
+    const json::memory_resource* arena = r.inst.provider_config.storage().get();
+    BOOST_TEST(r.inst.provider_config.storage().is_shared());
+    BOOST_TEST(r.inst.mcp_servers.storage().get() == arena);
+    BOOST_TEST(r.inst.capabilities->storage().get() == arena);
+
+    // Copies and edits after decoding work and free what they allocate (ASan checks the frees).
+    {
+        instance copy = r.inst;
+        copy.provider_config["added"] = "a value long enough to need its own allocation";
+        copy.mcp_servers.clear();
+        BOOST_TEST(copy.provider_config.storage().get() == arena);  // a copy keeps the resource
+        BOOST_TEST(copy.provider_config.at("added").as_string() == "a value long enough to need its own allocation");
+        BOOST_TEST(r.inst.mcp_servers.size() == 2u);
+    }
+    r.inst.provider_config["more"] = json::array{1, 2, 3, "another string beyond the small buffer"};
+    BOOST_TEST(json::serialize(r.inst.provider_config.at("more")) == R"([1,2,3,"another string beyond the small buffer"])");
+
+    // The resource lives as long as any member that uses it.
+    json::object kept = std::move(r.inst.mcp_servers);
+    r = decoded{};
+    BOOST_TEST(kept.storage().get() == arena);
+    BOOST_TEST(json::serialize(kept.at("github")) == R"({"url":"https://mcp.beeos.ai/github","transport":"streamable-http"})");
+}
+
+BOOST_AUTO_TEST_CASE(an_instance_without_json_members_makes_no_arena)
+{
+    decoded r = decode(R"({"success":true,"data":{"id":"inst_1","status":"running"}})");
+    BOOST_TEST_REQUIRE(!r.ec, r.detail);
+    BOOST_TEST(!r.inst.provider_config.storage().is_shared());
+    BOOST_TEST(!r.inst.mcp_servers.storage().is_shared());
 }
 
 BOOST_AUTO_TEST_CASE(error_code_is_decode)
