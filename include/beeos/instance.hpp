@@ -75,7 +75,11 @@ struct instance
     std::string connectivity_reason;  ///< open string, e.g. `device_disconnected`
     std::string halt_reason;
 
-    boost::json::object provider_config;  ///< sanitized provider config, passed through as is
+    /// Sanitized provider config, passed through as is. In a decoded instance this member,
+    /// `mcp_servers` and `capabilities` share one counted memory resource holding what the
+    /// decoder built (about 1 KB); it is freed with the last object using it, and later copies
+    /// and edits allocate from the heap as usual.
+    boost::json::object provider_config;
     std::string public_ip;
     std::string cluster_id;
     std::string region;
