@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -104,9 +105,12 @@ void run_test_coroutine(boost::asio::io_context& io, Awaitable coro, std::chrono
 
 /// Runs `io` on this thread until `pred()` holds; false when `limit` passed first or the
 /// io_context ran out of work with `pred()` still false (a call that never completes).
+/// `pred()` is checked after every handler and at least every 5 ms, so a condition that another
+/// thread makes true (the simulator's counters) is seen before the client moves on.
 template <class Pred>
 bool run_until(boost::asio::io_context& io, Pred pred, std::chrono::steady_clock::duration limit)
 {
+    using namespace std::chrono_literals;
     auto deadline = std::chrono::steady_clock::now() + limit;
     io.restart();
     while (!pred())
@@ -114,7 +118,7 @@ bool run_until(boost::asio::io_context& io, Pred pred, std::chrono::steady_clock
         auto now = std::chrono::steady_clock::now();
         if (now >= deadline)
             return false;
-        if (io.run_one_for(deadline - now) == 0 && io.stopped())
+        if (io.run_one_for(std::min<std::chrono::steady_clock::duration>(deadline - now, 5ms)) == 0 && io.stopped())
             return pred();
     }
     return true;

@@ -381,8 +381,9 @@ BOOST_AUTO_TEST_CASE(polls_are_spread_evenly_over_the_interval)
         BOOST_TEST((bins[b] >= mean * 0.5 && bins[b] <= mean * 1.6), "bin " << b << ": " << bins[b] << " requests, mean " << mean);
 
     // Each id: once per interval, about one interval apart. The slot is fixed, so a poll that
-    // left late (connections still opening) is followed by one on time: the gap may be short
-    // by that delay, but never near zero, and never a skipped interval.
+    // left late (connections still opening, a sanitizer's slow handshake) is followed by one on
+    // time: a gap may be off by that delay, but is never near zero (a double poll) and never
+    // near two intervals (a skipped one).
     for (int i = 0; i < n; ++i)
     {
         const auto& times = by_id[ids[i]];
@@ -390,7 +391,7 @@ BOOST_AUTO_TEST_CASE(polls_are_spread_evenly_over_the_interval)
         for (std::size_t k = 1; k < times.size(); ++k)
         {
             auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(times[k] - times[k - 1]).count();
-            BOOST_TEST((gap >= 600 && gap <= 1400), ids[i] << " gap " << gap << " ms");
+            BOOST_TEST((gap >= 300 && gap <= 1700), ids[i] << " gap " << gap << " ms");
         }
     }
     // The late ids' first polls spread over most of an interval.
