@@ -280,8 +280,11 @@ void connection_pool::forget(pool_waiter& waiter) noexcept
 void connection_pool::check_idle_health(connection_lease& lease)
 {
     // Catch a connection the server already closed before sending into it; the re-send on the
-    // keep-alive race covers the case where the close is still in flight.
-    if (lease.conn && !lease.fresh && lease.conn->unusable_while_idle())
+    // keep-alive race covers the case where the close is still in flight. The check is a
+    // poll(2) per call, so a connection handed back less than `recheck_after_idle` ago skips it:
+    // servers close idle connections after seconds, and the re-send covers the rare sooner one.
+    if (lease.conn && !lease.fresh && clock_type::now() - lease.conn->idle_since >= recheck_after_idle &&
+        lease.conn->unusable_while_idle())
     {
         lease.conn = replace(std::move(lease.conn));
         lease.fresh = true;

@@ -192,6 +192,8 @@ public:
 private:
     std::unique_ptr<http_connection> make_connection();
     void check_idle_health(connection_lease& lease);
+
+    static constexpr std::chrono::milliseconds recheck_after_idle{1000};
     static void close_all(std::vector<std::unique_ptr<http_connection>>& conns) noexcept;
 
     boost::asio::any_io_executor ex_;

@@ -52,7 +52,10 @@ BOOST_AUTO_TEST_CASE(server_closing_idle_connections_is_invisible_to_callers)
     // does the simulator count the connection as idle.)
     std::this_thread::sleep_for(50ms);
     f.gw.close_idle_connections();
-    std::this_thread::sleep_for(50ms);
+    // Idle for over a second, so the pool checks the connection before using it (a connection
+    // handed back more recently goes straight to the keep-alive re-send when stale, which
+    // close_right_after_each_response_never_surfaces covers).
+    std::this_thread::sleep_for(1100ms);
     io.restart();
     run_test_coroutine(io, fetch_sequentially(c, 3));
     BOOST_TEST(f.gw.get_stats().connections_accepted == 2u);
