@@ -742,6 +742,11 @@ struct gateway::impl
     std::optional<fault> take_fault_locked(const route& r);
     response_type make_response(int status, unsigned version, std::string body,
                                 const std::string& request_id) const;
+    response_type error_response(const request_type& req, const std::string& request_id, int status,
+                                 std::string_view code, std::string_view message,
+                                 std::string_view param = {}) const;
+    std::optional<response_type> refuse_method_or_auth(const request_type& req, auth_result auth,
+                                                       const std::string& request_id) const;
     response_type route_response(const request_type& req, const route& r, auth_result auth,
                                  const std::optional<std::string>& data,
                                  const std::optional<instance_state>& scripted,
@@ -1252,6 +1257,34 @@ response_type gateway::impl::make_response(int status, unsigned version, std::st
     return res;
 }
 
+response_type gateway::impl::error_response(const request_type& req, const std::string& request_id,
+                                            int status, std::string_view code,
+                                            std::string_view message, std::string_view param) const
+{
+    return make_response(status, req.version(), error_body(status, code, message, request_id, param),
+                         request_id);
+}
+
+// The checks every route makes, in this order: GET only, then a valid bearer token.
+std::optional<response_type> gateway::impl::refuse_method_or_auth(const request_type& req,
+                                                                  auth_result auth,
+                                                                  const std::string& request_id) const
+{
+    if (req.method() != http::verb::get)
+    {
+        auto res = error_response(req, request_id, 405, "method_not_allowed",
+                                  "Only GET is served on this path.");
+        res.set(http::field::allow, "GET");
+        return res;
+    }
+    if (auth == auth_result::missing)
+        return error_response(req, request_id, 401, "missing_token",
+                              "The Authorization header is missing.");
+    if (auth == auth_result::invalid)
+        return error_response(req, request_id, 401, "invalid_token", "The bearer token is invalid.");
+    return std::nullopt;
+}
+
 response_type gateway::impl::route_response(const request_type& req, const route& r,
                                             auth_result auth,
                                             const std::optional<std::string>& data,
@@ -1260,21 +1293,12 @@ response_type gateway::impl::route_response(const request_type& req, const route
 {
     auto error = [&](int status, std::string_view code, std::string_view message,
                      std::string_view param = {}) {
-        return make_response(status, req.version(),
-                             error_body(status, code, message, request_id, param), request_id);
+        return error_response(req, request_id, status, code, message, param);
     };
     if (!r.matched)
         return error(404, "route_not_found", "No route matches this path.");
-    if (req.method() != http::verb::get)
-    {
-        auto res = error(405, "method_not_allowed", "Only GET is served on this path.");
-        res.set(http::field::allow, "GET");
-        return res;
-    }
-    if (auth == auth_result::missing)
-        return error(401, "missing_token", "The Authorization header is missing.");
-    if (auth == auth_result::invalid)
-        return error(401, "invalid_token", "The bearer token is invalid.");
+    if (auto refused = refuse_method_or_auth(req, auth, request_id))
+        return std::move(*refused);
     if (!r.id_valid)
         return error(400, "invalid_param", "id is not valid percent-encoded UTF-8.", "id");
     if (r.id_chars > max_id_chars)
@@ -1307,19 +1331,10 @@ response_type gateway::impl::list_response(const request_type& req, auth_result 
 {
     auto error = [&](int status, std::string_view code, std::string_view message,
                      std::string_view param = {}) {
-        return make_response(status, req.version(),
-                             error_body(status, code, message, request_id, param), request_id);
+        return error_response(req, request_id, status, code, message, param);
     };
-    if (req.method() != http::verb::get)
-    {
-        auto res = error(405, "method_not_allowed", "Only GET is served on this path.");
-        res.set(http::field::allow, "GET");
-        return res;
-    }
-    if (auth == auth_result::missing)
-        return error(401, "missing_token", "The Authorization header is missing.");
-    if (auth == auth_result::invalid)
-        return error(401, "invalid_token", "The bearer token is invalid.");
+    if (auto refused = refuse_method_or_auth(req, auth, request_id))
+        return std::move(*refused);
     const list_query q = parse_list_query(req.target());
     if (!q.bad_param.empty())
         return error(400, "invalid_param", q.bad_message, q.bad_param);
