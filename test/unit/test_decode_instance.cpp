@@ -2,6 +2,7 @@
 #include "print_timestamp.hpp"
 
 #include "decode_instance.hpp"
+#include "read_fixture.hpp"
 #include "json_arena.hpp"
 
 #include <beeos/error.hpp>
@@ -30,15 +31,7 @@ using beeos::detail::decode_instance_envelope;
 namespace
 {
 
-std::string read_fixture(const char* name)
-{
-    const std::string path = std::string(BEEOS_UNIT_FIXTURES_DIR) + "/" + name;
-    std::ifstream in(path, std::ios::binary);
-    BOOST_TEST_REQUIRE(in.good(), "cannot open " << path);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using beeos::test::read_fixture;
 
 beeos::timestamp at(year_month_day ymd, microseconds since_midnight = 0us)
 {

@@ -1,5 +1,6 @@
 // Copyright (c) 2026 The beeos authors. Distributed under the Boost Software License, Version 1.0.
 #include "decode_instance.hpp"
+#include "read_fixture.hpp"
 
 #include <beeos/error.hpp>
 #include <beeos/instance.hpp>
@@ -23,15 +24,7 @@ using beeos::detail::decode_instance_page;
 namespace
 {
 
-std::string read_fixture(const char* name)
-{
-    const std::string path = std::string(BEEOS_UNIT_FIXTURES_DIR) + "/" + name;
-    std::ifstream in(path, std::ios::binary);
-    BOOST_TEST_REQUIRE(in.good(), "cannot open " << path);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using beeos::test::read_fixture;
 
 struct page
 {
