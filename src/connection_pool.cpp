@@ -193,9 +193,10 @@ void connection_pool::start_acquire(
 {
     ec = {};
     std::vector<std::unique_ptr<http_connection>> to_close;
+    const auto now = clock_type::now();
     {
         std::lock_guard lock(mtx_);
-        auto r = state_.try_acquire(clock_type::now(), to_close);
+        auto r = state_.try_acquire(now, to_close);
         switch (r.grant)
         {
         case grant_kind::connection:
@@ -219,7 +220,7 @@ void connection_pool::start_acquire(
         return;
     if (lease.fresh)
         lease.conn = make_connection();
-    check_idle_health(lease);
+    check_idle_health(lease, now);
 }
 
 void connection_pool::finish_wait(timed_waiter& waiter, bool caller_cancelled, error_code wait_ec, connection_lease& lease, error_code& ec, error_info& info)
@@ -265,7 +266,7 @@ void connection_pool::finish_wait(timed_waiter& waiter, bool caller_cancelled, e
         lease = {std::move(granted), false};
     else
         lease = {make_connection(), true};
-    check_idle_health(lease);
+    check_idle_health(lease, clock_type::now());
 }
 
 void connection_pool::forget(pool_waiter& waiter) noexcept
@@ -277,13 +278,13 @@ void connection_pool::forget(pool_waiter& waiter) noexcept
     state_.remove(&waiter);
 }
 
-void connection_pool::check_idle_health(connection_lease& lease)
+void connection_pool::check_idle_health(connection_lease& lease, clock_type::time_point now)
 {
     // Catch a connection the server already closed before sending into it; the re-send on the
     // keep-alive race covers the case where the close is still in flight. The check is a
     // poll(2) per call, so a connection handed back less than `recheck_after_idle` ago skips it:
     // servers close idle connections after seconds, and the re-send covers the rare sooner one.
-    if (lease.conn && !lease.fresh && clock_type::now() - lease.conn->idle_since >= recheck_after_idle &&
+    if (lease.conn && !lease.fresh && now - lease.conn->idle_since >= recheck_after_idle &&
         lease.conn->unusable_while_idle())
     {
         lease.conn = replace(std::move(lease.conn));

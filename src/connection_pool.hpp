@@ -191,7 +191,7 @@ public:
 
 private:
     std::unique_ptr<http_connection> make_connection();
-    void check_idle_health(connection_lease& lease);
+    void check_idle_health(connection_lease& lease, clock_type::time_point now);
 
     static constexpr std::chrono::milliseconds recheck_after_idle{1000};
     static void close_all(std::vector<std::unique_ptr<http_connection>>& conns) noexcept;
