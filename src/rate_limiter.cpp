@@ -19,16 +19,40 @@ void rate_limiter::set_rate(double rate)
     tolerance_ = interval_ * (std::max(opts_.burst, 1u) - 1);
 }
 
-rate_limiter::reservation rate_limiter::reserve(clock_type::time_point now)
+rate_limiter::reservation rate_limiter::reserve(clock_type::time_point now, clock_type::time_point deadline)
 {
     if (!enabled())
-        return {now, 0};
+        return {now, 0, true};
     std::lock_guard lock(mtx_);
+    // A returned turn that has passed unused is gone: sending it now would add to a window
+    // that already has its own turns.
+    while (!returned_.empty() && returned_.top() < now)
+        returned_.pop();
     // GCRA as a scheduler: a request conforms from `tat - tolerance` on; the next one's
     // theoretical time moves one interval past this one's.
-    auto send_at = std::max(now, tat_ - tolerance_);
-    tat_ = std::max(tat_, send_at) + interval_;
-    return {send_at, generation_};
+    const auto fresh = std::max(now, tat_ - tolerance_);
+    if (!returned_.empty() && returned_.top() <= fresh)
+    {
+        const auto at = returned_.top();
+        if (at > deadline)
+            return {at, generation_, false};
+        returned_.pop();
+        return {at, generation_, true};
+    }
+    if (fresh > deadline)
+        return {fresh, generation_, false};
+    tat_ = std::max(tat_, fresh) + interval_;
+    return {fresh, generation_, true};
+}
+
+void rate_limiter::release(const reservation& r, clock_type::time_point now)
+{
+    if (!enabled() || !r.granted)
+        return;
+    std::lock_guard lock(mtx_);
+    if (r.generation != generation_ || r.send_at <= now)
+        return;
+    returned_.push(r.send_at);
 }
 
 bool rate_limiter::still_valid(std::uint64_t generation) const
@@ -51,6 +75,7 @@ void rate_limiter::on_throttled(clock_type::time_point now)
     last_change_ = now;
     // Void the schedule made at the old rate: the waiting calls reserve again as they wake.
     tat_ = std::min(tat_, now);
+    returned_ = {};
     ++generation_;
 }
 

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <queue>
+#include <vector>
 
 namespace beeos::detail {
 
@@ -14,11 +16,17 @@ namespace beeos::detail {
 /// each request the time it may be sent, plus the AIMD adjustment of the rate on 429s.
 ///
 /// A reservation is a time, not a queue entry: a waiting call holds only its own timer, and
-/// the order of sends is the order of reservations. A call cancelled while waiting leaves its
-/// slot unused, which can only lower the rate. A decrease of the rate starts a new
-/// `generation`: reservations made before it are void, and their holders reserve again when
-/// they wake, so a 429 slows the calls already waiting too, not only later ones. Thread-safe; the lock is held for arithmetic
-/// only. Time is passed in, so unit tests drive it with a fake clock.
+/// the order of sends is the order of reservations. Two rules keep the schedule honest under
+/// overload, so that the limiter keeps sending at its rate however many calls give up:
+/// - a reservation is only made when its turn comes before the caller's deadline; a call whose
+///   turn would come later is refused and reserves nothing;
+/// - a reservation that goes unused (its holder was cancelled while waiting) is `release`d: the
+///   turn goes back and the next caller takes it, instead of the schedule moving on without a
+///   send.
+/// A decrease of the rate starts a new `generation`: reservations made before it are void, and
+/// their holders reserve again when they wake, so a 429 slows the calls already waiting too.
+/// Thread-safe; the lock is held for arithmetic only. Time is passed in, so unit tests drive it
+/// with a fake clock.
 class rate_limiter
 {
 public:
@@ -32,11 +40,18 @@ public:
     {
         clock_type::time_point send_at;
         std::uint64_t generation = 0;
+        /// False: the turn would come after the deadline asked for, and nothing was reserved.
+        bool granted = true;
     };
 
-    /// Reserves the next send slot at or after `now` (`now` when the request may go at once).
-    /// Always `now` when disabled.
-    reservation reserve(clock_type::time_point now);
+    /// Reserves the next send slot at or after `now` (`now` when the request may go at once),
+    /// if it comes no later than `deadline`. Always `now` when disabled.
+    reservation reserve(clock_type::time_point now, clock_type::time_point deadline = clock_type::time_point::max());
+
+    /// Gives back a granted reservation that will not be used (its holder stopped waiting).
+    /// A turn still in the future goes to the next caller; one already passed, or one of an
+    /// earlier generation, is simply dropped.
+    void release(const reservation& r, clock_type::time_point now);
 
     /// True while reservations of `generation` still hold.
     bool still_valid(std::uint64_t generation) const;
@@ -62,6 +77,8 @@ private:
     clock_type::time_point tat_{};          // theoretical arrival time of the next request
     clock_type::time_point last_change_{};  // last decrease or increase
     std::uint64_t generation_ = 0;          // bumped by every decrease
+    // Turns given back before their time, earliest first: handed out before new ones.
+    std::priority_queue<clock_type::time_point, std::vector<clock_type::time_point>, std::greater<>> returned_;
 };
 
 }  // namespace beeos::detail

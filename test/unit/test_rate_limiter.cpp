@@ -142,6 +142,52 @@ BOOST_AUTO_TEST_CASE(a_decrease_voids_the_reservations_made_at_the_old_rate)
     BOOST_TEST(ms_between(b, c) == 20.0, boost::test_tools::tolerance(1e-6));
 }
 
+BOOST_AUTO_TEST_CASE(a_turn_past_the_deadline_is_refused_and_reserves_nothing)
+{
+    rate_limiter rl(limit(10));  // one every 100 ms
+    BOOST_TEST(rl.reserve(t0, t0 + 1s).granted);
+    for (int i = 0; i < 9; ++i)
+        BOOST_TEST(rl.reserve(t0, t0 + 1s).granted);  // t0 + 100 .. 900 ms
+    auto refused = rl.reserve(t0, t0 + 950ms);
+    BOOST_TEST(!refused.granted);
+    for (int i = 0; i < 1000; ++i)
+        BOOST_TEST(!rl.reserve(t0, t0 + 950ms).granted);
+    // The thousand refusals took nothing: the next turn is still at t0 + 1 s.
+    auto next = rl.reserve(t0, t0 + 10s);
+    BOOST_TEST(next.granted);
+    BOOST_TEST(ms_between(t0, next.send_at) == 1000.0, boost::test_tools::tolerance(1e-6));
+}
+
+BOOST_AUTO_TEST_CASE(a_released_turn_goes_to_the_next_caller)
+{
+    rate_limiter rl(limit(10));
+    std::vector<rate_limiter::reservation> r;
+    for (int i = 0; i < 5; ++i)
+        r.push_back(rl.reserve(t0));  // t0 .. t0 + 400 ms
+    rl.release(r[2], t0 + 50ms);      // t0 + 200 ms goes back
+    rl.release(r[3], t0 + 50ms);      // t0 + 300 ms goes back
+    auto a = rl.reserve(t0 + 60ms);
+    auto b = rl.reserve(t0 + 60ms);
+    auto c = rl.reserve(t0 + 60ms);
+    BOOST_TEST(ms_between(t0, a.send_at) == 200.0, boost::test_tools::tolerance(1e-6));
+    BOOST_TEST(ms_between(t0, b.send_at) == 300.0, boost::test_tools::tolerance(1e-6));
+    BOOST_TEST(ms_between(t0, c.send_at) == 500.0, boost::test_tools::tolerance(1e-6));  // then the schedule goes on
+    // A turn released after its time, or one voided by a decrease, is dropped.
+    rl.release(r[4], t0 + 450ms);
+    BOOST_TEST(ms_between(t0, rl.reserve(t0 + 460ms).send_at) == 600.0, boost::test_tools::tolerance(1e-6));
+}
+
+BOOST_AUTO_TEST_CASE(a_returned_turn_past_the_deadline_is_refused_too)
+{
+    rate_limiter rl(limit(10));
+    auto first = rl.reserve(t0);
+    auto second = rl.reserve(t0);  // t0 + 100 ms
+    (void)first;
+    rl.release(second, t0 + 10ms);
+    BOOST_TEST(!rl.reserve(t0 + 20ms, t0 + 50ms).granted);
+    BOOST_TEST(ms_between(t0, rl.reserve(t0 + 20ms).send_at) == 100.0, boost::test_tools::tolerance(1e-6));
+}
+
 BOOST_AUTO_TEST_CASE(non_adaptive_limiter_ignores_429s)
 {
     auto o = limit(100);
