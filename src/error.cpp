@@ -21,6 +21,19 @@ public:
 
     std::string message(int ev) const override { return message(ev, nullptr, 0); }
 
+    // The portable conditions of the Asio codes callers already test for: a cancelled call is
+    // `operation_canceled` (asio::error::operation_aborted's condition), a timed out one
+    // `timed_out`. Everything else is only itself.
+    boost::system::error_condition default_error_condition(int ev) const noexcept override
+    {
+        switch (static_cast<errc>(ev))
+        {
+        case errc::cancelled: return boost::system::errc::make_error_condition(boost::system::errc::operation_canceled);
+        case errc::timeout: return boost::system::errc::make_error_condition(boost::system::errc::timed_out);
+        default: return {ev, *this};
+        }
+    }
+
     const char* message(int ev, char*, std::size_t) const noexcept override
     {
         switch (static_cast<errc>(ev))
@@ -43,6 +56,7 @@ public:
         case errc::decode: return "response does not match the API contract";
         case errc::cancelled: return "cancelled";
         case errc::shut_down: return "client shut down";
+        case errc::mismatched_response: return "response does not match the request";
         }
         return ev == 0 ? "success" : "unknown beeos error";
     }

@@ -36,9 +36,20 @@ enum class errc
     decode,                ///< the body is not the JSON the contract describes
     cancelled,             ///< the caller cancelled the operation
     shut_down,             ///< the client was closed or destroyed while the call was pending
+    /// A complete, well-formed response that answers another request: a 2xx whose `data.id`
+    /// is not the id asked for, or a page larger than the page size asked for. The sign of a
+    /// desynchronised connection or a misrouting intermediary; the connection is closed and the
+    /// call is retried like a connection failure.
+    mismatched_response,
 };
 
 /// The error category of `errc`; its name is `"beeos"`.
+///
+/// Codes compare equal to the portable conditions Asio's own codes map to, so code written for
+/// Asio keeps working: `ec == boost::system::errc::operation_canceled` (or `std::errc::`) holds
+/// for `errc::cancelled` as it does for `asio::error::operation_aborted`, and
+/// `ec == boost::system::errc::timed_out` for `errc::timeout`. (`ec == asio::error::operation_aborted`
+/// itself compares two error codes, which Boost.System does exactly, by category and value.)
 const boost::system::error_category& error_category() noexcept;
 
 inline boost::system::error_code make_error_code(errc e) noexcept

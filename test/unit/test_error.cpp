@@ -2,6 +2,7 @@
 #include <beeos/error.hpp>
 
 #include <boost/system/errc.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
@@ -73,7 +74,22 @@ BOOST_AUTO_TEST_CASE(code_compares_with_errc)
     const boost::system::error_code ec = errc::timeout;  // is_error_code_enum allows this
     BOOST_TEST((ec == beeos::make_error_code(errc::timeout)));
     BOOST_TEST(!!ec);
-    BOOST_TEST((ec != boost::system::errc::timed_out));  // a different category, not equivalent
+    BOOST_TEST((ec == boost::system::errc::timed_out));  // the portable condition, as for Asio's timeouts
+    BOOST_TEST((ec != boost::system::errc::operation_canceled));
+}
+
+// Code written for Asio tests cancellation through its portable condition; a beeos
+// cancellation must pass the same test, and nothing else may.
+BOOST_AUTO_TEST_CASE(cancelled_is_equivalent_to_asios_operation_aborted)
+{
+    const boost::system::error_code cancelled = errc::cancelled;
+    const boost::system::error_code aborted = boost::asio::error::operation_aborted;
+    BOOST_TEST((cancelled == boost::system::errc::operation_canceled));
+    BOOST_TEST((cancelled == std::errc::operation_canceled));
+    BOOST_TEST((cancelled.default_error_condition() == aborted.default_error_condition()));
+    for (auto other : {errc::shut_down, errc::timeout, errc::connection, errc::not_found})
+        BOOST_TEST((boost::system::error_code(other) != boost::system::errc::operation_canceled));
+    BOOST_TEST((boost::system::error_code(errc::mismatched_response).message() == "response does not match the request"));
 }
 
 BOOST_AUTO_TEST_CASE(is_caught_as_system_error)
