@@ -1,36 +1,31 @@
 // Copyright (c) 2026 The beeos authors. Distributed under the Boost Software License, Version 1.0.
 //
-// client_impl and the core coroutine of a call: validate, then attempts (wait for the rate
-// limit, lease a connection, exchange, interpret) with retries as the policy, the budget and the
-// deadline allow. Errors travel as {error_code, error_info}; only the coroutine forms throw.
+// client_impl: options, the start of every call (validation, single-flight, registration),
+// delivery to the callers, shutdown, and the public `client` on top. The steps of a call are
+// carried out in call_driver.cpp.
 #include <beeos/client.hpp>
 
+#include "calls.hpp"
 #include "client_impl.hpp"
 #include "completion.hpp"
-#include "connection_pool.hpp"
 #include "decode_instance.hpp"
 #include "error_mapping.hpp"
 #include "http_connection.hpp"
 #include "request.hpp"
-#include "retry.hpp"
+#include "sanitise.hpp"
 #include "tls_context.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 #include <stdexcept>
 
 namespace asio = boost::asio;
@@ -49,20 +44,6 @@ bool is_valid_header_value(std::string_view s)
             return false;
     }
     return true;
-}
-
-// Returns what is wrong with a retry policy, or nullptr.
-const char* check_policy(const retry_policy& p)
-{
-    if (p.max_attempts == 0)
-        return "retry_policy.max_attempts must be at least 1";
-    if (p.initial_backoff.count() < 0 || p.max_backoff.count() < 0 || p.max_retry_after.count() < 0)
-        return "retry_policy backoffs and max_retry_after must not be negative";
-    if (!(p.multiplier >= 1.0))
-        return "retry_policy.multiplier must be at least 1";
-    if (p.total_timeout.count() <= 0)
-        return "retry_policy.total_timeout must be positive";
-    return nullptr;
 }
 
 void validate(const client_options& o)
@@ -84,7 +65,7 @@ void validate(const client_options& o)
         throw std::invalid_argument("client_options.max_body_bytes must be at least 1");
     if (o.max_header_bytes < 1024)
         throw std::invalid_argument("client_options.max_header_bytes must be at least 1024");
-    if (const char* what = check_policy(o.retry))
+    if (const char* what = check_retry_policy(o.retry))
         throw std::invalid_argument(std::string("client_options.") + what);
     if (o.retry_budget.retry_cost == 0)
         throw std::invalid_argument("client_options.retry_budget.retry_cost must be at least 1");
@@ -100,173 +81,166 @@ void validate(const client_options& o)
         throw std::invalid_argument("client_options.rate_limit.recovery_interval must be positive");
 }
 
-std::shared_ptr<const connection_settings> make_settings(const client_options& o)
+std::shared_ptr<const connection_settings> make_settings(const client_options& o, const client_hooks& hooks)
 {
     auto s = std::make_shared<connection_settings>();
     s->ep = parse_base_url(o.base_url);
     if (s->ep.tls)
         s->tls = make_tls_context(o.ca_file);
+    s->resolver = std::make_shared<host_resolver>(hooks.lookup);
     s->connect_timeout = o.connect_timeout;
     s->max_body_bytes = o.max_body_bytes;
     s->max_header_bytes = o.max_header_bytes;
     return s;
 }
 
-// Jitter needs no cryptographic quality, only independence between clients and threads.
-double unit_random()
+connection_factory make_factory(const asio::any_io_executor& ex, const std::shared_ptr<const connection_settings>& settings, const client_hooks& hooks)
 {
-    thread_local std::minstd_rand engine{std::random_device{}()};
-    return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
-}
-
-
-void record_internal_error(std::exception_ptr ep, error_code& ec, error_info& info)
-{
-    ec = errc::protocol;
-    try
-    {
-        std::rethrow_exception(ep);
-    }
-    catch (const std::exception& e)
-    {
-        info.detail = std::string("internal error: ") + e.what();
-    }
-    catch (...)
-    {
-        info.detail = "internal error";
-    }
+    if (hooks.make_connection)
+        return [ex, settings, make = hooks.make_connection] { return make(ex, settings); };
+    return [ex, settings] { return make_http_connection(ex, settings); };
 }
 
 }  // namespace
 
-/// One HTTP operation with its retries: validated, written once, attempted until it succeeds or
-/// may not be tried again. Shared by its coroutine, its completion and `client_impl::close()`.
-struct call_state : body_decoder, std::enable_shared_from_this<call_state>
+// ---------------------------------------------------------------------------------------------
+// The calls
+
+call_state::call_state(client_impl& c, asio::any_io_executor s, std::string l, retry_policy p)
+    : client(c),
+      strand(std::move(s)),
+      label(std::move(l)),
+      policy(p),
+      fsm(policy, c.request_timeout_, c.limiter_, c.budget_, ec, info)
 {
-    call_state(asio::any_io_executor s, std::string l, retry_policy p) : strand(std::move(s)), label(std::move(l)), policy(p) {}
-    virtual ~call_state() = default;
+}
 
-    /// Checks the input before any I/O; fills `detail` when invalid.
-    virtual error_code validate(std::string& detail) const = 0;
-    /// Writes `request`; done once a connection is leased, so a queued call holds no request.
-    virtual void write_request(const client_impl& impl) = 0;
-    /// Forgets a partial result after a failure.
-    virtual void discard_result() = 0;
-    /// Hands the outcome to whoever waits for it (runs once, on `strand`).
-    virtual void deliver(const asio::any_io_executor& fallback) = 0;
-
-    /// Cancels the call; on `strand` only. The flag also covers a call whose coroutine has not
-    /// started yet, when nothing is connected to `signal`.
-    void cancel(asio::cancellation_type type)
-    {
-        cancel_requested = true;
-        if (!done)
-            signal.emit(type);
-    }
-
-    asio::any_io_executor strand;
-    asio::cancellation_signal signal;  // emitted on `strand` only
-    bool done = false;                 // touched on `strand` only
-    bool cancel_requested = false;     // touched on `strand` only
-    // A call that must wait for a connection first waits without a coroutine (its frames would
-    // be most of the memory of 100,000 queued calls): `parked` while queued; then `prewaited`,
-    // with the outcome of the wait in `first_lease` and `ec`, until its first attempt takes it.
-    bool prewaited = false;
-    std::shared_ptr<timed_waiter> parked;
-    connection_lease first_lease;
-    clock_type::time_point deadline{};  // from `policy.total_timeout`, set when the call starts
-    std::list<std::shared_ptr<call_state>>::iterator registration;
-    std::string label;  // the id, or e.g. "list_instances(page 2)": in errors and observer events
-    retry_policy policy;
-    std::string request;
-    error_code ec;
-    error_info info;
-};
-
-/// A caller of a `get_instance` call: the first one, or one that joined it (single-flight).
-struct instance_waiter
+void call_state::cancel(asio::cancellation_type type)
 {
-    instance_waiter(std::uint64_t s, asio::any_completion_handler<client::get_instance_signature> h, error_info* i, asio::cancellation_slot sl)
-        : seq(s), handler(std::move(h)), user_info(i), slot(sl)
+    cancel_requested = true;
+    switch (current)
     {
+    case phase::waiting:
+        if (timer)
+            timer->cancel();
+        break;
+    case phase::queued:
+        if (parked)
+            parked->timer().cancel();
+        break;
+    case phase::exchanging: signal.emit(type); break;
+    case phase::idle:
+    case phase::done: break;
     }
-    // Move-constructible only (see handler_box): kept in a list, which never assigns elements.
-    instance_waiter(instance_waiter&&) noexcept = default;
-    instance_waiter& operator=(instance_waiter&&) = delete;
-    instance_waiter(const instance_waiter&) = delete;
-    instance_waiter& operator=(const instance_waiter&) = delete;
+}
 
-    std::uint64_t seq = 0;
-    asio::any_completion_handler<client::get_instance_signature> handler;
-    error_info* user_info = nullptr;
-    asio::cancellation_slot slot;
-};
+error_code instance_call::validate(std::string& detail) const { return validate_id(label, detail); }
 
-struct instance_call final : call_state
+void instance_call::write_request() { build_get_instance_request(request, client.settings_->ep, client.fixed_headers_, label); }
+
+error_code instance_call::decode_body(std::string_view body, std::string& detail)
 {
-    using call_state::call_state;
-
-    error_code validate(std::string& detail) const override { return validate_id(label, detail); }
-    void write_request(const client_impl& impl) override;
-    error_code decode_body(std::string_view body, std::string& detail) override
+    if (!result)
+        result = std::make_unique<instance>();
+    auto e = decode_instance_envelope(body, *result, detail);
+    if (e)
+        return e;
+    // The last line of defence against a connection out of step or a misrouting intermediary:
+    // an answer for another id is never handed over as this one. An id that is merely absent
+    // is lenient (the request says which instance it is).
+    if (result->id.empty())
     {
-        if (!result)
-            result = std::make_unique<instance>();
-        return decode_instance_envelope(body, *result, detail);
+        result->id = label;
+        return {};
     }
-    void discard_result() override { result.reset(); }
-    void deliver(const asio::any_io_executor& fallback) override;
+    if (result->id != label)
+    {
+        std::string server_id = result->id;
+        client.redact(server_id);
+        detail = "the server answered with instance \"";
+        append_sanitised(detail, server_id, 140);
+        detail += "\" to a request for this one; the connection was closed";
+        return errc::mismatched_response;
+    }
+    return {};
+}
 
-    // Allocated when a body arrives: a call waiting for a connection (there may be 100,000 of
-    // them) does not carry an empty 1 KiB instance.
-    std::unique_ptr<instance> result;
-    std::list<instance_waiter> waiters;  // guarded by client_impl::flights_mtx_
-    bool in_flights = false;               // guarded by client_impl::flights_mtx_
-    client_impl* owner = nullptr;
-};
-
-struct page_call final : call_state
+void instance_call::deliver()
 {
-    page_call(asio::any_io_executor s, list_filter f, std::uint32_t p, retry_policy pol,
-              asio::any_completion_handler<client::list_page_signature> h, error_info* i)
-        : call_state(std::move(s), "list_instances(page " + std::to_string(p) + ")", pol),
-          filter(std::move(f)),
-          page(p),
-          handler(std::move(h)),
-          user_info(i),
-          user_slot(asio::get_associated_cancellation_slot(handler))
+    std::list<instance_waiter> taken;
     {
+        // Out of `flights_` in the same step as the waiters are taken: a caller either joined
+        // in time and is served here, or starts a call of its own.
+        std::lock_guard lock(client.flights_mtx_);
+        client.erase_flight_locked(*this);
+        taken.swap(waiters);
     }
-
-    error_code validate(std::string& detail) const override { return validate_list_filter(filter, detail); }
-    void write_request(const client_impl& impl) override;
-    error_code decode_body(std::string_view body, std::string& detail) override
+    // Every waiter gets its own copy; the last one takes the original. The instance travels to
+    // the handler's executor behind a pointer: moving a 1 KiB struct through each layer of
+    // dispatch cost about 5% of a request. The callers' cancellation slots are left alone: only
+    // their owners may touch them, and the handlers installed there do nothing once the
+    // waiter is gone.
+    std::size_t left = taken.size();
+    for (auto& w : taken)
     {
-        return decode_instance_page(body, result.items, result.total, detail);
+        bool last = --left == 0;
+        if (w.user_info)
+            *w.user_info = last ? std::move(info) : info;
+        std::unique_ptr<instance> value;
+        if (result)
+            value = last ? std::move(result) : std::make_unique<instance>(*result);
+        auto ex = asio::get_associated_executor(w.handler, client.ex_);
+        asio::dispatch(ex, [box = handler_box(std::move(w.handler)), ec = ec, value = std::move(value)]() mutable {
+            std::move(box.handler)(ec, value ? std::move(*value) : instance{});
+        });
     }
-    void discard_result() override { result = instance_page{}; }
-    void deliver(const asio::any_io_executor& fallback) override
+}
+
+page_call::page_call(client_impl& c, asio::any_io_executor s, list_filter f, std::uint32_t p, retry_policy pol,
+                     asio::any_completion_handler<client::list_page_signature> h, error_info* i)
+    : call_state(c, std::move(s), "list_instances(page " + std::to_string(p) + ")", pol),
+      filter(std::move(f)),
+      page(p),
+      handler(std::move(h)),
+      user_info(i)
+{
+}
+
+error_code page_call::validate(std::string& detail) const { return validate_list_filter(filter, detail); }
+
+void page_call::write_request() { build_list_instances_request(request, client.settings_->ep, client.fixed_headers_, filter, page); }
+
+error_code page_call::decode_body(std::string_view body, std::string& detail)
+{
+    auto e = decode_instance_page(body, result.items, result.total, detail);
+    if (e)
+        return e;
+    // A page can only be matched to its request by its size: more items than asked for is an
+    // answer to another question.
+    if (result.items.size() > filter.page_size)
     {
-        if (user_slot.is_connected())
-            user_slot.clear();
-        if (user_info)
-            *user_info = std::move(info);
-        result.page = page;
-        result.page_size = filter.page_size;
-        dispatch_completion(std::move(handler), fallback, ec, std::move(result));
+        detail = "the server sent " + std::to_string(result.items.size()) + " items for a page of " + std::to_string(filter.page_size) +
+                 "; the connection was closed";
+        return errc::mismatched_response;
     }
+    return {};
+}
 
-    list_filter filter;
-    std::uint32_t page;
-    instance_page result;
-    asio::any_completion_handler<client::list_page_signature> handler;
-    error_info* user_info = nullptr;
-    asio::cancellation_slot user_slot;
-};
+void page_call::deliver()
+{
+    if (user_info)
+        *user_info = std::move(info);
+    result.page = page;
+    result.page_size = filter.page_size;
+    dispatch_completion(std::move(handler), client.ex_, ec, std::move(result));
+}
 
-client_impl::client_impl(asio::any_io_executor ex, client_options opts)
+// ---------------------------------------------------------------------------------------------
+// client_impl
+
+client_impl::client_impl(asio::any_io_executor ex, client_options opts, client_hooks hooks)
     : ex_(std::move(ex)),
-      settings_((validate(opts), make_settings(opts))),
+      settings_((validate(opts), make_settings(opts, hooks))),
       token_(std::move(opts.token)),
       fixed_headers_(make_fixed_headers(settings_->ep, token_, opts.user_agent)),
       request_timeout_(opts.request_timeout),
@@ -276,54 +250,13 @@ client_impl::client_impl(asio::any_io_executor ex, client_options opts)
       observer_(std::move(opts.on_attempt)),
       coalesce_(opts.coalesce_requests),
       batch_concurrency_(opts.batch_concurrency ? opts.batch_concurrency : opts.max_connections),
-      pool_(ex_, settings_, opts.max_connections, opts.idle_timeout)
+      pool_(make_factory(ex_, settings_, hooks), opts.max_connections, opts.idle_timeout)
 {
 }
 
 client_impl::~client_impl() = default;
 
-void instance_call::write_request(const client_impl& impl)
-{
-    build_get_instance_request(request, impl.settings_->ep, impl.fixed_headers_, label);
-}
-
-void page_call::write_request(const client_impl& impl)
-{
-    build_list_instances_request(request, impl.settings_->ep, impl.fixed_headers_, filter, page);
-}
-
-void instance_call::deliver(const asio::any_io_executor& fallback)
-{
-    std::list<instance_waiter> taken;
-    {
-        std::lock_guard lock(owner->flights_mtx_);
-        if (in_flights)
-        {
-            owner->flights_.erase(label);
-            in_flights = false;
-        }
-        taken.swap(waiters);
-    }
-    // Every waiter gets its own copy; the last one takes the original. The instance travels to
-    // the handler's executor behind a pointer: moving a 1 KiB struct through each layer of
-    // dispatch cost about 5% of a request.
-    std::size_t left = taken.size();
-    for (auto& w : taken)
-    {
-        bool last = --left == 0;
-        if (w.slot.is_connected())
-            w.slot.clear();
-        if (w.user_info)
-            *w.user_info = last ? std::move(info) : info;
-        std::unique_ptr<instance> value;
-        if (result)
-            value = last ? std::move(result) : std::make_unique<instance>(*result);
-        auto ex = asio::get_associated_executor(w.handler, fallback);
-        asio::dispatch(ex, [box = handler_box(std::move(w.handler)), ec = ec, value = std::move(value)]() mutable {
-            std::move(box.handler)(ec, value ? std::move(*value) : instance{});
-        });
-    }
-}
+void client_impl::redact(std::string& text) const { scrub_secret(text, token_); }
 
 // A strand on the concrete io_context executor when the client was given one: one level of
 // type erasure less on every hop of every call.
@@ -332,6 +265,12 @@ asio::any_io_executor client_impl::make_call_strand() const
     if (auto* io = ex_.target<asio::io_context::executor_type>())
         return asio::make_strand(*io);
     return asio::make_strand(ex_);
+}
+
+void client_impl::register_call(const std::shared_ptr<call_state>& call)
+{
+    std::lock_guard lock(calls_mtx_);
+    call->registration = calls_.insert(calls_.end(), call);
 }
 
 void client_impl::start_get_instance(
@@ -346,38 +285,69 @@ void client_impl::start_get_instance(
     std::shared_ptr<instance_call> call;
     {
         std::lock_guard lock(flights_mtx_);
-        std::uint64_t seq = ++next_waiter_seq_;
+        const std::uint64_t seq = ++next_waiter_seq_;
         instance_call* joined = nullptr;
         if (coalesce_)
         {
-            auto it = flights_.find(id);
-            if (it != flights_.end() && it->second->policy == effective)
-                joined = it->second;
+            auto [first, last] = flights_.equal_range(id);
+            for (auto it = first; it != last; ++it)
+            {
+                // A call with a short deadline never inherits a long one: only equal policies share.
+                if (it->second->policy == effective)
+                {
+                    joined = it->second;
+                    break;
+                }
+            }
         }
-        if (joined)
-        {
-            // Join the request in flight; it is alive while it is in `flights_`.
-            auto shared = std::static_pointer_cast<instance_call>(joined->shared_from_this());
-            shared->waiters.emplace_back(seq, std::move(handler), user_info, user_slot);
-            if (user_slot.is_connected())
-                user_slot.assign([self = shared_from_this(), shared, seq](asio::cancellation_type) { self->cancel_waiter(shared, seq); });
-            return;
-        }
-        call = std::make_shared<instance_call>(make_call_strand(), std::move(id), effective);
-        call->owner = this;
-        call->waiters.emplace_back(seq, std::move(handler), user_info, user_slot);
+        // Alive while it is in `flights_`: deliver() takes it out first.
+        auto target = joined ? std::static_pointer_cast<instance_call>(joined->shared_from_this())
+                             : std::make_shared<instance_call>(*this, make_call_strand(), std::move(id), effective);
+        // The caller's cancellation handler is installed here, in the initiating function, and
+        // before the waiter is published: once it is in the list, another thread may complete
+        // it, and the caller's operation (and the slot with it) may be gone. It is never
+        // cleared: the slot belongs to the caller, who may emit on it from any thread. It does
+        // nothing once this waiter has been served, and keeps nothing alive.
         if (user_slot.is_connected())
-            user_slot.assign([self = shared_from_this(), call, seq](asio::cancellation_type) { self->cancel_waiter(call, seq); });
-        if (coalesce_)
         {
-            flights_.emplace(call->label, call.get());
-            call->in_flights = true;
+            user_slot.assign([weak_self = weak_from_this(), weak_call = std::weak_ptr<instance_call>(target), seq](asio::cancellation_type) {
+                auto self = weak_self.lock();
+                auto c = weak_call.lock();
+                if (self && c)
+                    self->cancel_waiter(c, seq);
+            });
         }
-        // Registered before the lock is released, so a joiner always finds it alive.
-        std::lock_guard calls_lock(calls_mtx_);
-        call->registration = calls_.insert(calls_.end(), call);
+        target->waiters.emplace_back(seq, std::move(handler), user_info);
+        if (!joined)
+        {
+            if (coalesce_)
+            {
+                flights_.emplace(target->label, target.get());
+                target->in_flights = true;
+            }
+            // Registered before the lock is released, so a joiner always finds it alive.
+            register_call(target);
+            call = std::move(target);
+        }
     }
-    launch(std::move(call));
+    if (call)
+        launch(std::move(call));
+}
+
+void client_impl::erase_flight_locked(instance_call& call)
+{
+    if (!call.in_flights)
+        return;
+    auto [first, last] = flights_.equal_range(call.label);
+    for (auto it = first; it != last; ++it)
+    {
+        if (it->second == &call)
+        {
+            flights_.erase(it);
+            break;
+        }
+    }
+    call.in_flights = false;
 }
 
 void client_impl::start_list_page(
@@ -387,17 +357,18 @@ void client_impl::start_list_page(
     asio::any_completion_handler<client::list_page_signature> handler
 )
 {
-    auto call = std::make_shared<page_call>(make_call_strand(), std::move(filter), page, default_policy_, std::move(handler), user_info);
-    if (call->user_slot.is_connected())
+    auto user_slot = asio::get_associated_cancellation_slot(handler);
+    auto call = std::make_shared<page_call>(*this, make_call_strand(), std::move(filter), page, default_policy_, std::move(handler), user_info);
+    register_call(call);
+    if (user_slot.is_connected())
     {
-        // Asio cancellation is not thread-safe: hop to the call's strand before emitting.
-        call->user_slot.assign([call](asio::cancellation_type type) {
-            asio::dispatch(call->strand, [call, type] { call->cancel(type); });
+        // Installed in the initiating function and never cleared (see start_get_instance).
+        // Cancellation runs on the emitter's thread: hop to the call's strand first (posted,
+        // so nothing runs inside the emit).
+        user_slot.assign([weak = std::weak_ptr<page_call>(call)](asio::cancellation_type type) {
+            if (auto c = weak.lock())
+                asio::post(c->strand, [c, type] { c->cancel(type); });
         });
-    }
-    {
-        std::lock_guard lock(calls_mtx_);
-        call->registration = calls_.insert(calls_.end(), call);
     }
     launch(std::move(call));
 }
@@ -407,181 +378,46 @@ void client_impl::start_list_page(
 void client_impl::cancel_waiter(const std::shared_ptr<instance_call>& call, std::uint64_t waiter_seq)
 {
     std::optional<instance_waiter> leaving;
+    bool cancel_call = false;
     {
         std::lock_guard lock(flights_mtx_);
         auto it = std::find_if(call->waiters.begin(), call->waiters.end(), [&](const instance_waiter& w) { return w.seq == waiter_seq; });
         if (it == call->waiters.end())
-            return;  // already completed
+            return;  // already served
         if (call->waiters.size() > 1)
         {
             leaving.emplace(std::move(*it));
             call->waiters.erase(it);
         }
-        else if (call->in_flights)
+        else
         {
-            // The last waiter: nobody may join a request about to be cancelled.
-            flights_.erase(call->label);
-            call->in_flights = false;
+            // The last waiter: nobody may join a request about to be cancelled. It stays on
+            // the call, which completes it with the cancellation.
+            erase_flight_locked(*call);
+            cancel_call = true;
         }
     }
-    if (!leaving)
+    if (cancel_call)
     {
-        // The sole waiter stays on the call, which completes it with the cancellation.
-        asio::dispatch(call->strand, [call] { call->cancel(asio::cancellation_type::terminal); });
+        asio::post(call->strand, [call] { call->cancel(asio::cancellation_type::terminal); });
         return;
     }
-    // The handler runs later, on its own executor: never inside the slot's emit.
     error_info info;
     info.id = call->label;
     info.detail = "cancelled while waiting for a request shared with other callers (it goes on for them)";
     if (leaving->user_info)
         *leaving->user_info = std::move(info);
-    // The slot is cleared where its owner emits it: on the handler's executor.
-    asio::post(ex_, [self = shared_from_this(), w = std::move(*leaving)]() mutable {
-        auto ex = asio::get_associated_executor(w.handler, self->ex_);
-        asio::dispatch(ex, [w = std::move(w)]() mutable {
-            if (w.slot.is_connected())
-                w.slot.clear();
-            std::move(w.handler)(error_code(errc::cancelled), instance{});
-        });
-    });
+    // The handler runs later, on its own executor: never inside the slot's emit.
+    post_completion(std::move(leaving->handler), ex_, error_code(errc::cancelled), instance{});
 }
 
 void client_impl::launch(std::shared_ptr<call_state> call)
 {
+    // Posted, never dispatched: a dispatch to an idle strand runs at once on a thread of the
+    // io_context, and a call refused at admission would then complete inside its initiating
+    // function.
     auto strand = call->strand;
-    asio::dispatch(strand, [self = shared_from_this(), call = std::move(call)]() mutable { self->start_on_strand(std::move(call)); });
-}
-
-// The completion of a parked call's timer wait. Move-only: a copy destroyed without running
-// would unlink the call from the pool's queue while it still waits.
-struct park_wake
-{
-    std::shared_ptr<client_impl> self;
-    std::shared_ptr<call_state> call;
-
-    park_wake(std::shared_ptr<client_impl> s, std::shared_ptr<call_state> c) : self(std::move(s)), call(std::move(c)) {}
-    park_wake(park_wake&&) noexcept = default;
-    park_wake(const park_wake&) = delete;
-    park_wake& operator=(const park_wake&) = delete;
-    park_wake& operator=(park_wake&&) = delete;
-    ~park_wake()
-    {
-        // Destroyed without running: the io_context is going away with the call still queued.
-        if (call && call->parked)
-            self->forget_parked(*call);
-    }
-
-    void operator()(error_code wait_ec)
-    {
-        auto c = std::move(call);
-        self->resume_parked(std::move(c), wait_ec);
-    }
-};
-
-// Checks that need no I/O, done before the call queues for anything. Fills `ec` and `info`.
-bool client_impl::admit(call_state& call) const
-{
-    call.info.id = call.label;
-    if (auto e = call.validate(call.info.detail))
-        call.ec = e;
-    else if (const char* what = check_policy(call.policy))
-    {
-        call.ec = errc::invalid_argument;
-        call.info.detail = what;
-    }
-    else if (closed_.load())
-    {
-        call.ec = errc::shut_down;
-        call.info.detail = "the client was closed";
-    }
-    else if (call.cancel_requested)
-    {
-        call.ec = errc::cancelled;
-        call.info.detail = "cancelled before it started";
-    }
-    return !call.ec;
-}
-
-// The first steps of a call, on its strand: checks, then a connection if one is free at once.
-// A call that has to queue parks on a timer and gets its coroutine only when it is granted a
-// connection (or its wait ends); the rate-limited path keeps the order turn, then connection.
-void client_impl::start_on_strand(std::shared_ptr<call_state> call)
-{
-    if (!admit(*call))
-    {
-        spawn(std::move(call));
-        return;
-    }
-    call->deadline = clock_type::now() + call->policy.total_timeout;
-    if (limiter_.enabled())
-    {
-        spawn(std::move(call));
-        return;
-    }
-    pool_.start_acquire(call->strand, call->deadline, call->first_lease, call->parked, call->ec, call->info);
-    if (!call->parked)
-    {
-        call->prewaited = true;
-        spawn(std::move(call));
-        return;
-    }
-    call->signal.slot().assign([c = call.get()](asio::cancellation_type) {
-        if (c->parked)
-            c->parked->timer().cancel();
-    });
-    auto& timer = call->parked->timer();
-    timer.async_wait(park_wake{shared_from_this(), std::move(call)});
-}
-
-void client_impl::resume_parked(std::shared_ptr<call_state> call, error_code wait_ec)
-{
-    auto waiter = std::move(call->parked);
-    call->signal.slot().clear();
-    pool_.finish_wait(*waiter, call->cancel_requested, wait_ec, call->first_lease, call->ec, call->info);
-    call->prewaited = true;
-    spawn(std::move(call));
-}
-
-void client_impl::forget_parked(call_state& call) noexcept
-{
-    pool_.forget(*call.parked);
-    call.parked.reset();
-}
-
-void client_impl::spawn(std::shared_ptr<call_state> call)
-{
-    auto self = shared_from_this();
-    auto strand = call->strand;
-    asio::co_spawn(
-        strand,
-        run_call(self, call),
-        asio::bind_cancellation_slot(call->signal.slot(), [self, call](std::exception_ptr ep) {
-            call->done = true;
-            if (ep)
-                record_internal_error(ep, call->ec, call->info);
-            self->finish(*call);
-        })
-    );
-}
-
-void client_impl::finish(call_state& call)
-{
-    // Out of `flights_` (inside deliver) before out of `calls_`, so a joiner never meets a call
-    // that is being torn down.
-    call.deliver(ex_);
-    unregister(call);
-}
-
-void client_impl::start_shutdown(shutdown_mode mode, asio::any_completion_handler<void(error_code)> handler)
-{
-    closed_.store(true);
-    if (mode == shutdown_mode::cancel)
-        cancel_calls();
-    auto self = shared_from_this();
-    asio::co_spawn(asio::make_strand(ex_), drain_and_close(self), [self, box = handler_box(std::move(handler))](std::exception_ptr) mutable {
-        dispatch_completion(std::move(box.handler), self->ex_, error_code{});
-    });
+    asio::post(strand, [self = shared_from_this(), call = std::move(call)]() mutable { self->begin(std::move(call)); });
 }
 
 void client_impl::close()
@@ -595,269 +431,94 @@ void client_impl::cancel_calls()
 {
     std::lock_guard lock(calls_mtx_);
     for (auto& call : calls_)
-    {
         asio::post(call->strand, [call] { call->cancel(asio::cancellation_type::terminal); });
-    }
 }
 
 void client_impl::unregister(call_state& call)
 {
-    std::lock_guard lock(calls_mtx_);
-    calls_.erase(call.registration);
-    if (calls_.empty() && drain_timer_)
-        asio::post(drain_strand_, [t = drain_timer_] { t->cancel(); });
-}
-
-// Waits for the calls in flight, then says goodbye on every idle connection.
-asio::awaitable<void> client_impl::drain_and_close(std::shared_ptr<client_impl> self)
-{
-    auto strand = co_await asio::this_coro::executor;
-    asio::steady_timer drained(strand, asio::steady_timer::time_point::max());
-    bool wait = false;
+    bool goodbye = false;
     {
-        std::lock_guard lock(self->calls_mtx_);
-        if (!self->calls_.empty())
+        std::lock_guard lock(calls_mtx_);
+        calls_.erase(call.registration);
+        if (calls_.empty() && shutdown_ == shutdown_phase::draining)
         {
-            self->drain_timer_ = &drained;
-            self->drain_strand_ = strand;
-            wait = true;
+            shutdown_ = shutdown_phase::saying_goodbye;
+            goodbye = true;
         }
     }
-    if (wait)
+    if (goodbye)
+        start_goodbye();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shutdown: open -> draining (calls in flight finish) -> saying_goodbye (close_notify on the
+// idle connections, bounded) -> closed. Every async_shutdown waits for `closed`, whenever it
+// was asked for, and all of them complete, each on its own executor.
+
+void client_impl::start_shutdown(shutdown_mode mode, asio::any_completion_handler<void(error_code)> handler)
+{
+    closed_.store(true);
+    if (mode == shutdown_mode::cancel)
+        cancel_calls();
+    bool goodbye = false;
+    bool already_closed = false;
     {
-        error_code ignored;
-        co_await drained.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-        std::lock_guard lock(self->calls_mtx_);
-        self->drain_timer_ = nullptr;
+        std::lock_guard lock(calls_mtx_);
+        switch (shutdown_)
+        {
+        case shutdown_phase::open:
+            shutdown_ = calls_.empty() ? shutdown_phase::saying_goodbye : shutdown_phase::draining;
+            goodbye = shutdown_ == shutdown_phase::saying_goodbye;
+            shutdown_waiters_.emplace_back(std::move(handler));
+            break;
+        case shutdown_phase::draining:
+        case shutdown_phase::saying_goodbye: shutdown_waiters_.emplace_back(std::move(handler)); break;
+        case shutdown_phase::closed: already_closed = true; break;
+        }
     }
+    if (already_closed)
+    {
+        post_completion(std::move(handler), ex_, error_code{});
+        return;
+    }
+    if (goodbye)
+        start_goodbye();
+}
+
+void client_impl::start_goodbye()
+{
+    auto self = shared_from_this();
+    asio::co_spawn(asio::make_strand(ex_), say_goodbye(self), [self](std::exception_ptr) {
+        std::list<handler_box<void(error_code)>> waiters;
+        {
+            std::lock_guard lock(self->calls_mtx_);
+            self->shutdown_ = shutdown_phase::closed;
+            waiters.swap(self->shutdown_waiters_);
+        }
+        for (auto& w : waiters)
+            dispatch_completion(std::move(w.handler), self->ex_, error_code{});
+    });
+}
+
+// Says goodbye on every idle connection: a TLS close_notify, bounded, so a peer that never
+// answers cannot stall the shutdown.
+asio::awaitable<void> client_impl::say_goodbye(std::shared_ptr<client_impl> self)
+{
     auto idle = self->pool_.take_idle_and_shut_down();
-    // A bounded goodbye: a peer that never answers close_notify cannot stall shutdown.
     auto deadline = clock_type::now() + std::min<clock_type::duration>(self->settings_->connect_timeout, std::chrono::seconds(2));
     for (auto& conn : idle)
         co_await conn->async_close_gracefully(deadline);
 }
 
-// Parameters, not lambda captures, carry the data: g++ 12 can free a coroutine lambda's
-// captures too early.
-asio::awaitable<void> client_impl::run_call(std::shared_ptr<client_impl> self, std::shared_ptr<call_state> call)
+client client_access::make(asio::any_io_executor ex, client_options opts, client_hooks hooks)
 {
-    // Every cancellation type ends the call: an interrupted exchange leaves its connection
-    // unusable, so partial and total cancellation have nothing to preserve either.
-    co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
-    co_await self->run_attempts(*call);
-    if (call->ec == errc::cancelled && self->closed_.load())
-        call->ec = errc::shut_down;
-    if (call->ec)
-        call->discard_result();
-}
-
-void client_impl::observe(const call_state& call, unsigned attempt, clock_type::time_point started,
-                          std::optional<std::chrono::milliseconds> next_delay) const noexcept
-{
-    if (!observer_)
-        return;
-    attempt_event ev;
-    ev.id = call.label;
-    ev.attempt = attempt;
-    ev.result = call.ec;
-    ev.http_status = call.info.http_status;
-    ev.api_code = call.info.api_code;
-    ev.latency = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - started);
-    ev.next_delay = next_delay;
-    try
-    {
-        observer_(ev);
-    }
-    catch (...)
-    {
-        // A faulty hook must not change the outcome of the call it watches.
-    }
-}
-
-asio::awaitable<void> client_impl::run_attempts(call_state& call)
-{
-    auto& ec = call.ec;
-    auto& info = call.info;
-    const auto& policy = call.policy;
-    if (ec && !call.prewaited)
-        co_return;  // refused by `admit`
-    const auto call_deadline = call.deadline;
-
-    for (unsigned attempt = 1;; ++attempt)
-    {
-        // The first attempt's latency includes its wait for a connection.
-        auto started = attempt == 1 ? call_deadline - policy.total_timeout : clock_type::now();
-        if (!call.prewaited)
-        {
-            ec = {};  // the previous attempt's error must not look like this one's
-            info = error_info{};
-            info.id = call.label;
-        }
-        co_await attempt_once(call, call_deadline);
-        info.attempts = attempt;
-        if (!ec)
-        {
-            budget_.on_success();
-            observe(call, attempt, started, std::nullopt);
-            co_return;
-        }
-        auto now = clock_type::now();
-        if (ec == errc::timeout && now >= call_deadline)
-            info.detail += info.detail.empty() ? "the call's total_timeout passed" : " (the call's total_timeout passed)";
-        auto decision = decide_retry(policy, attempt, ec, info, call_deadline - now, unit_random());
-        if (decision.retry && !budget_.try_spend())
-        {
-            decision.retry = false;
-            decision.why_not = "not retried: the client's retry budget is spent (too many failures)";
-        }
-        if (!decision.retry)
-        {
-            if (!decision.why_not.empty())
-                info.detail += (info.detail.empty() ? "" : "; ") + decision.why_not;
-            observe(call, attempt, started, std::nullopt);
-            co_return;
-        }
-        observe(call, attempt, started, decision.delay);
-
-        // `ec` still holds the failure being retried; only a cancelled sleep changes it.
-        bool slept = false;
-        co_await sleep_before_retry(call, decision.delay, attempt + 1, slept);
-        if (!slept)
-            co_return;
-    }
-}
-
-// Its own coroutine, so the timer is not part of every call's frame.
-asio::awaitable<void> client_impl::sleep_before_retry(call_state& call, std::chrono::milliseconds delay, unsigned next_attempt, bool& slept)
-{
-    asio::steady_timer sleep(call.strand, delay);
-    error_code sleep_ec;
-    co_await sleep.async_wait(asio::redirect_error(asio::use_awaitable, sleep_ec));
-    slept = !sleep_ec;
-    if (sleep_ec)
-    {
-        call.ec = errc::cancelled;
-        call.info.detail = "cancelled while waiting " + std::to_string(delay.count()) + " ms before attempt " + std::to_string(next_attempt);
-    }
-}
-
-// Waits for this request's turn under the client-side rate limit.
-asio::awaitable<void> client_impl::wait_for_rate_limit(call_state& call, clock_type::time_point call_deadline)
-{
-    for (;;)
-    {
-        auto now = clock_type::now();
-        auto turn = limiter_.reserve(now);
-        if (turn.send_at <= now)
-            co_return;
-        if (turn.send_at > call_deadline)
-        {
-            call.ec = errc::timeout;
-            call.info.detail = "the client-side rate limit (" + std::to_string(limiter_.current_rate()) +
-                               " requests/s) would delay this request past the call's total_timeout";
-            co_return;
-        }
-        asio::steady_timer timer(call.strand, turn.send_at);
-        error_code wait_ec;
-        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
-        if (wait_ec)
-        {
-            call.ec = errc::cancelled;
-            call.info.detail = "cancelled while waiting for the client-side rate limit";
-            co_return;
-        }
-        // The gateway asked us to slow down while we waited: take a turn at the new rate.
-        if (limiter_.still_valid(turn.generation))
-            co_return;
-    }
-}
-
-// One attempt: (rate limit), lease, (connect), exchange, interpret. The connection wait is
-// bounded by the call's deadline; the server's part by `request_timeout` as well.
-asio::awaitable<void> client_impl::attempt_once(call_state& call, clock_type::time_point call_deadline)
-{
-    auto& ec = call.ec;
-    auto& info = call.info;
-    connection_lease lease;
-    if (call.prewaited)
-    {
-        // The first attempt's connection wait happened before the coroutine started.
-        call.prewaited = false;
-        lease = std::move(call.first_lease);
-    }
-    else
-    {
-        if (limiter_.enabled())
-        {
-            co_await wait_for_rate_limit(call, call_deadline);
-            if (ec)
-                co_return;
-        }
-        co_await pool_.async_acquire(call_deadline, lease, ec, info);
-    }
-    if (ec)
-        co_return;
-    co_await exchange_on_lease(call, lease, call_deadline);
-}
-
-// The part of an attempt that holds a connection. A coroutine of its own so that the frames of
-// calls still queued for a connection stay small: the response buffers live only here.
-asio::awaitable<void> client_impl::exchange_on_lease(call_state& call, connection_lease& lease, clock_type::time_point call_deadline)
-{
-    auto& ec = call.ec;
-    auto& info = call.info;
-    if (call.request.empty())
-        call.write_request(*this);
-    auto deadline = std::min(call_deadline, clock_type::now() + request_timeout_);
-
-    http_response res;
-    bool resent = false;
-    for (;;)
-    {
-        if (lease.fresh)
-        {
-            co_await lease.conn->async_connect(deadline, ec, info);
-            if (ec)
-            {
-                lease.conn.reset();
-                pool_.release_slot();
-                co_return;
-            }
-        }
-        exchange_failure failure;
-        co_await lease.conn->async_exchange(call.request, deadline, res, ec, info, failure);
-        if (!ec)
-            break;
-        // GET is idempotent, but re-send only when no response byte arrived on a pooled
-        // connection: that is the server closing it while idle, not a failure of this call,
-        // so it costs no attempt.
-        bool keep_alive_race = !lease.fresh && !failure.response_started && ec == errc::connection && !resent;
-        if (!keep_alive_race)
-        {
-            pool_.release(std::move(lease.conn));
-            // A status line may have arrived before the failure (e.g. a body over the limit).
-            info.http_status = res.status;
-            info.request_id = res.request_id;
-            scrub_secret(info.request_id, token_);
-            co_return;
-        }
-        resent = true;
-        ec = {};
-        info.detail.clear();
-        info.cause = {};
-        lease.conn = pool_.replace(std::move(lease.conn));
-        lease.fresh = true;
-    }
-    // Hand the connection back before decoding so the next call can use it meanwhile.
-    pool_.release(std::move(lease.conn));
-    if (res.status == 429)
-        limiter_.on_throttled(clock_type::now());
-    else
-        limiter_.on_accepted(clock_type::now());
-    ec = interpret_response(res, call, info, token_, std::chrono::system_clock::now());
+    return client(std::make_shared<client_impl>(std::move(ex), std::move(opts), std::move(hooks)));
 }
 
 }  // namespace detail
+
+// ---------------------------------------------------------------------------------------------
+// client
 
 namespace {
 

@@ -2,7 +2,10 @@
 #ifndef BEEOS_SRC_CLIENT_IMPL_HPP
 #define BEEOS_SRC_CLIENT_IMPL_HPP
 
+#include "call_fsm.hpp"
+#include "completion.hpp"
 #include "connection_pool.hpp"
+#include "host_resolver.hpp"
 #include "rate_limiter.hpp"
 #include "retry.hpp"
 
@@ -11,7 +14,6 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
 #include <list>
@@ -25,16 +27,32 @@
 namespace beeos::detail {
 
 struct call_state;
+struct call_step;
 struct instance_call;
+struct page_call;
 struct park_wake;
+
+/// The seams the tests use to run the client without sockets or with a slow name service.
+/// Empty members mean the real thing.
+struct client_hooks
+{
+    /// Makes the pool's connections; given the client's executor and connection settings.
+    std::function<std::unique_ptr<http_connection>(const boost::asio::any_io_executor&, std::shared_ptr<const connection_settings>)> make_connection;
+    /// The blocking lookup the host resolver runs on its threads (default: getaddrinfo).
+    host_resolver::lookup_function lookup;
+};
 
 /// The shared state behind a `client`: options, pool, retry budget, rate limiter and the calls
 /// in flight. Every public operation of `client`, `instance_stream` and `instance_pager` starts
 /// here. Thread-safe.
+///
+/// Locks, never held across I/O or while a handler of the user runs, and never nested except
+/// in this order: `flights_mtx_` before `calls_mtx_`; the pool's, the limiter's and the budget's
+/// own mutexes are leaves (nothing is locked while they are held).
 class client_impl : public std::enable_shared_from_this<client_impl>
 {
 public:
-    client_impl(boost::asio::any_io_executor ex, client_options opts);
+    client_impl(boost::asio::any_io_executor ex, client_options opts, client_hooks hooks = {});
     ~client_impl();
 
     const boost::asio::any_io_executor& executor() const noexcept { return ex_; }
@@ -63,34 +81,41 @@ public:
 
     void close();
 
+    /// Replaces every occurrence of a credential of this client in `text` with `[redacted]`.
+    void redact(std::string& text) const;
+
+    // For tests: the pool's count of connections opened so far.
+    std::size_t connections_opened() const { return pool_.connections_opened(); }
+    // For tests: the name lookups still running on their threads.
+    std::size_t lookups_in_flight() const { return settings_->resolver->lookups_in_flight(); }
+
 private:
     friend struct call_state;
     friend struct instance_call;
     friend struct page_call;
     friend struct park_wake;
+    friend struct exchange_done;
 
     boost::asio::any_io_executor make_call_strand() const;
     void launch(std::shared_ptr<call_state> call);
+    void begin(std::shared_ptr<call_state> call);
     bool admit(call_state& call) const;
-    void start_on_strand(std::shared_ptr<call_state> call);
-    void spawn(std::shared_ptr<call_state> call);
-    void resume_parked(std::shared_ptr<call_state> call, boost::system::error_code wait_ec);
+    void run(std::shared_ptr<call_state> call, call_step step) noexcept;
+    void resume_parked(std::shared_ptr<call_state> call, boost::system::error_code wait_ec) noexcept;
     void forget_parked(call_state& call) noexcept;
-    void finish(call_state& call);
-    void finish_instance_call(instance_call& call);
+    void give_back_lease(call_state& call) noexcept;
+    void finish(call_state& call) noexcept;
     void cancel_waiter(const std::shared_ptr<instance_call>& call, std::uint64_t waiter_seq);
     void cancel_calls();
+    void register_call(const std::shared_ptr<call_state>& call);
     void unregister(call_state& call);
+    void start_goodbye();
+    void erase_flight_locked(instance_call& call);  // with flights_mtx_ held
 
-    static boost::asio::awaitable<void> run_call(std::shared_ptr<client_impl> self, std::shared_ptr<call_state> call);
-    static boost::asio::awaitable<void> drain_and_close(std::shared_ptr<client_impl> self);
-
-    boost::asio::awaitable<void> run_attempts(call_state& call);
-    boost::asio::awaitable<void> attempt_once(call_state& call, clock_type::time_point call_deadline);
-    boost::asio::awaitable<void> exchange_on_lease(call_state& call, connection_lease& lease, clock_type::time_point call_deadline);
-    boost::asio::awaitable<void> sleep_before_retry(call_state& call, std::chrono::milliseconds delay, unsigned next_attempt, bool& slept);
-    boost::asio::awaitable<void> wait_for_rate_limit(call_state& call, clock_type::time_point call_deadline);
-    void observe(const call_state& call, unsigned attempt, clock_type::time_point started, std::optional<std::chrono::milliseconds> next_delay) const noexcept;
+    static boost::asio::awaitable<void> exchange(std::shared_ptr<client_impl> self, std::shared_ptr<call_state> call,
+                                                 clock_type::time_point deadline, bool on_new_connection);
+    static boost::asio::awaitable<void> say_goodbye(std::shared_ptr<client_impl> self);
+    void observe(const call_state& call, const call_step& step) const noexcept;
 
     boost::asio::any_io_executor ex_;
     std::shared_ptr<const connection_settings> settings_;
@@ -108,14 +133,25 @@ private:
 
     std::mutex calls_mtx_;
     std::list<std::shared_ptr<call_state>> calls_;
-    boost::asio::steady_timer* drain_timer_ = nullptr;  // guarded by calls_mtx_
-    boost::asio::any_io_executor drain_strand_;         // guarded by calls_mtx_
+    // Shutdown, guarded by calls_mtx_: every async_shutdown waits here until the calls have
+    // drained and the goodbye on the idle connections is over; then all complete together.
+    enum class shutdown_phase { open, draining, saying_goodbye, closed };
+    shutdown_phase shutdown_ = shutdown_phase::open;
+    std::list<handler_box<void(boost::system::error_code)>> shutdown_waiters_;
 
-    // Single-flight: the get_instance call in flight for each id, keyed by a view of the
-    // call's own id. Also guards every call's list of waiters.
+    // Single-flight: the get_instance calls in flight by id (several per id when their retry
+    // policies differ), keyed by a view of the call's own id. Also guards every call's list of
+    // waiters.
     std::mutex flights_mtx_;
-    std::unordered_map<std::string_view, instance_call*> flights_;
+    std::unordered_multimap<std::string_view, instance_call*> flights_;
     std::uint64_t next_waiter_seq_ = 0;  // guarded by flights_mtx_
+};
+
+/// How the tests reach a client's internals and build one with hooks.
+struct client_access
+{
+    static client make(boost::asio::any_io_executor ex, client_options opts, client_hooks hooks);
+    static client_impl& impl(const client& c) { return *c.impl_; }
 };
 
 }  // namespace beeos::detail

@@ -2,9 +2,6 @@
 #include "connection_pool.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 
@@ -138,48 +135,20 @@ void timed_waiter::notify()
     asio::post(timer_.get_executor(), [self = shared_from_this()] { self->timer_.cancel(); });
 }
 
-connection_pool::connection_pool(
-    asio::any_io_executor ex,
-    std::shared_ptr<const connection_settings> settings,
-    std::size_t max_connections,
-    std::chrono::milliseconds idle_timeout
-)
-    : ex_(std::move(ex)), settings_(std::move(settings)), max_connections_(max_connections), state_(max_connections, idle_timeout)
+connection_pool::connection_pool(connection_factory make, std::size_t max_connections, std::chrono::milliseconds idle_timeout)
+    : make_(std::move(make)), max_connections_(max_connections), state_(max_connections, idle_timeout)
 {
 }
 
 connection_pool::~connection_pool() { shut_down(); }
 
-std::unique_ptr<http_connection> connection_pool::make_connection() { return make_http_connection(ex_, settings_); }
+std::unique_ptr<http_connection> connection_pool::make_connection() { return make_(); }
 
 void connection_pool::close_all(std::vector<std::unique_ptr<http_connection>>& conns) noexcept
 {
     for (auto& c : conns)
         c->close();
     conns.clear();
-}
-
-asio::awaitable<void> connection_pool::async_acquire(clock_type::time_point deadline, connection_lease& lease, error_code& ec, error_info& info)
-{
-    std::shared_ptr<timed_waiter> waiter;
-    auto strand = co_await asio::this_coro::executor;
-    start_acquire(strand, deadline, lease, waiter, ec, info);
-    if (!waiter)
-        co_return;
-
-    // If this frame is destroyed while parked (its io_context destroyed), unlink the waiter so
-    // the pool never touches a dead one.
-    struct unlink_on_exit
-    {
-        connection_pool* pool;
-        pool_waiter* w;
-        ~unlink_on_exit() { pool->forget(*w); }
-    } unlink{this, waiter.get()};
-
-    error_code wait_ec;
-    co_await waiter->timer().async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
-    auto cs = co_await asio::this_coro::cancellation_state;
-    finish_wait(*waiter, cs.cancelled() != asio::cancellation_type::none, wait_ec, lease, ec, info);
 }
 
 void connection_pool::start_acquire(

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -119,33 +120,23 @@ struct connection_lease
     bool fresh = false;
 };
 
+/// Makes a new, unconnected connection. The client's makes real TCP/TLS connections; tests
+/// pass one that makes fakes, so the pool and the call path run without sockets.
+using connection_factory = std::function<std::unique_ptr<http_connection>()>;
+
 /// The connection pool of one client: `pool_state` behind a mutex that is held for bookkeeping
 /// only, never across I/O, so calls on several threads share it safely.
 class connection_pool
 {
 public:
-    connection_pool(
-        boost::asio::any_io_executor ex,
-        std::shared_ptr<const connection_settings> settings,
-        std::size_t max_connections,
-        std::chrono::milliseconds idle_timeout
-    );
+    connection_pool(connection_factory make, std::size_t max_connections, std::chrono::milliseconds idle_timeout);
     ~connection_pool();
 
-    /// Leases a connection, waiting in FIFO order until `deadline` when all are busy. Must be
-    /// awaited from a coroutine running on a strand: a waiter is woken by a cancellation posted
-    /// to that strand. Fails with `errc::timeout`, `errc::cancelled` or `errc::shut_down`.
-    boost::asio::awaitable<void> async_acquire(
-        clock_type::time_point deadline,
-        connection_lease& lease,
-        boost::system::error_code& ec,
-        error_info& info
-    );
-
-    /// The two halves of `async_acquire`, for a caller that waits without a coroutine. Call on
+    /// Leases a connection, in two halves so that a caller waits without a coroutine. Call on
     /// `strand`. Leases at once when a connection is idle or a slot is free, or fails with
-    /// `errc::shut_down`; otherwise `waiter` is set to a queued waiter whose timer the caller
-    /// must start waiting on before it leaves the strand, then pass to `finish_wait`.
+    /// `errc::shut_down`; otherwise `waiter` is set to a queued waiter (FIFO) whose timer,
+    /// expiring at `deadline`, the caller must start waiting on before it leaves the strand,
+    /// then pass to `finish_wait`.
     void start_acquire(
         const boost::asio::any_io_executor& strand,
         clock_type::time_point deadline,
@@ -196,8 +187,7 @@ private:
     static constexpr std::chrono::milliseconds recheck_after_idle{1000};
     static void close_all(std::vector<std::unique_ptr<http_connection>>& conns) noexcept;
 
-    boost::asio::any_io_executor ex_;
-    std::shared_ptr<const connection_settings> settings_;
+    connection_factory make_;
     std::size_t max_connections_;
     mutable std::mutex mtx_;
     pool_state state_;

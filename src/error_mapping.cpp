@@ -10,21 +10,12 @@
 namespace beeos::detail {
 namespace {
 
-// Server text is kept for the caller but bounded: an error message is not a place for megabytes.
-constexpr std::size_t max_server_text = 1024;
-
-std::string bounded(std::string s, std::string_view token)
-{
-    if (s.size() > max_server_text)
-        s.resize(max_server_text);
-    scrub_secret(s, token);
-    return s;
-}
+std::string bounded(std::string s, std::string_view token) { return bounded_server_text(std::move(s), token); }
 
 // A redirect is reported with the origin it points at, never followed: following it would send
 // the bearer token to a host the user did not choose. Path and query are left out, since they
-// may carry signed parameters.
-std::string describe_redirect(const std::string& location)
+// may carry signed parameters; the origin is server text like any other.
+std::string describe_redirect(const std::string& location, std::string_view token)
 {
     if (location.empty())
         return "the server answered with a redirect without a Location; redirects are not followed";
@@ -39,10 +30,23 @@ std::string describe_redirect(const std::string& location)
     {
         origin = "the same host";
     }
-    return "the server redirects to " + origin + "; redirects are not followed, so the token is never sent elsewhere";
+    return "the server redirects to " + bounded(std::move(origin), token) + "; redirects are not followed, so the token is never sent elsewhere";
 }
 
 }  // namespace
+
+std::string bounded_server_text(std::string text, std::string_view secret)
+{
+    scrub_secret(text, secret);
+    if (text.size() > max_server_text)
+    {
+        std::size_t end = max_server_text;
+        while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80)
+            --end;
+        text.resize(end);
+    }
+    return text;
+}
 
 void scrub_secret(std::string& text, std::string_view secret)
 {
@@ -87,6 +91,9 @@ boost::system::error_code interpret_response(
         auto ec = decoder.decode_body(res.body, detail);
         if (!ec)
             return {};
+        info.detail = bounded(std::move(detail), token);
+        if (ec != errc::decode)
+            return ec;
         // A 2xx can still carry an error envelope; keep what it says.
         api_error_body body;
         if (decode_error_envelope(res.body, body))
@@ -97,7 +104,6 @@ boost::system::error_code interpret_response(
             if (!body.request_id.empty())
                 info.request_id = bounded(std::move(body.request_id), token);
         }
-        info.detail = bounded(std::move(detail), token);
         return errc::decode;
     }
 
@@ -115,7 +121,7 @@ boost::system::error_code interpret_response(
         info.detail = "the body (" + std::to_string(res.body.size()) + " bytes) is not a BeeOS error envelope";
     }
     if (res.status >= 300 && res.status < 400)
-        info.detail = describe_redirect(res.location);
+        info.detail = describe_redirect(res.location, token);
     return kind;
 }
 

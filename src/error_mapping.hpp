@@ -26,10 +26,11 @@ protected:
     ~body_decoder() = default;
 };
 
-/// Turns one complete response into the call's outcome: what `decoder` makes of a 2xx with a
-/// valid envelope, otherwise an `errc` with `info` filled from the status line, the error
-/// envelope (when the body is one), `X-Request-Id` and `Retry-After`. Server text is bounded
-/// and scrubbed of `token`, in case a server echoes the Authorization header back.
+/// Turns one complete response into the call's outcome: what `decoder` makes of a 2xx
+/// (success, `errc::decode`, or `errc::mismatched_response` for an answer to another request),
+/// otherwise an `errc` with `info` filled from the status line, the error envelope (when the
+/// body is one), `X-Request-Id` and `Retry-After`. Every field of server text is scrubbed of
+/// `token` and then bounded, in case a server echoes the Authorization header back.
 boost::system::error_code interpret_response(
     http_response& res,
     body_decoder& decoder,
@@ -40,6 +41,15 @@ boost::system::error_code interpret_response(
 
 /// Replaces every occurrence of `secret` in `text` with `[redacted]`.
 void scrub_secret(std::string& text, std::string_view secret);
+
+/// Server text is kept for the caller but bounded: an error message is not a place for
+/// megabytes.
+inline constexpr std::size_t max_server_text = 1024;
+
+/// Server text as the caller may keep it: scrubbed of `secret` first, then cut to
+/// `max_server_text` bytes (never inside a UTF-8 sequence). In that order, so that a token the
+/// server echoes across the cut cannot leave its head behind.
+std::string bounded_server_text(std::string text, std::string_view secret);
 
 }  // namespace beeos::detail
 

@@ -4,8 +4,10 @@
 // the library sees the small `http_connection` interface. Keeps a clean build cheap on 2 cores.
 #include "http_connection.hpp"
 
+#include "host_resolver.hpp"
+#include "http_exchange.hpp"
+
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -24,6 +26,7 @@
 #include <boost/beast/http/rfc7230.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -46,15 +49,6 @@ std::string ms_text(std::chrono::milliseconds d) { return std::to_string(d.count
 
 bool is_abort(const error_code& ec) { return ec == asio::error::operation_aborted; }
 
-// Errors that mean "the peer went away"; before any response byte they are the keep-alive race.
-bool is_closed_by_peer(const error_code& ec)
-{
-    return ec == http::error::end_of_stream || ec == http::error::partial_message || ec == asio::error::eof ||
-           ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-           ec == asio::error::connection_aborted || ec == asio::ssl::error::stream_truncated ||
-           ec == asio::error::not_connected;
-}
-
 std::string verify_failure_text(SSL* ssl)
 {
     long result = SSL_get_verify_result(ssl);
@@ -63,117 +57,16 @@ std::string verify_failure_text(SSL* ssl)
     return std::string("certificate verification failed: ") + X509_verify_cert_error_string(result);
 }
 
-// Reads one response straight into an http_response: the few header fields the client uses
-// are copied as they arrive, the body is appended to `res.body`, and no header container is
-// built (Beast's basic_fields allocates a node per field). Framing, limits and the error codes
-// are basic_parser's, as with the response_parser<string_body> this replaces, and the values
-// are the same: the first of a repeated field, keep-alive as message::keep_alive() decides it.
-class response_reader final : public http::basic_parser<false>
+// The wait for one lookup of host_resolver: its outcome, posted to the connection's strand,
+// and the timer that bounds it. The timer is how the wait ends either way: the lookup's
+// completion cancels it, the deadline expires it.
+struct resolve_wait
 {
-public:
-    explicit response_reader(http_response& res) noexcept : res_(res) {}
-
-    // Once the header is done (is_header_done()): what message::keep_alive() would say.
-    bool message_keep_alive() const noexcept
-    {
-        if (version_ < 11)
-            return connection_keep_alive_;
-        return !connection_close_;
-    }
-
-    int status() const noexcept { return status_; }
-
-private:
-    void on_request_impl(http::verb, beast::string_view, beast::string_view, int, error_code&) override {}
-
-    void on_response_impl(int code, beast::string_view, int version, error_code&) override
-    {
-        status_ = code;
-        version_ = version;
-    }
-
-    void on_field_impl(http::field name, beast::string_view name_string, beast::string_view value, error_code&) override
-    {
-        switch (name)
-        {
-            case http::field::connection:
-                // Only the first Connection field, as basic_fields::find() would return it.
-                if (!seen_connection_)
-                {
-                    seen_connection_ = true;
-                    http::token_list tokens{value};
-                    connection_close_ = tokens.exists("close");
-                    connection_keep_alive_ = tokens.exists("keep-alive");
-                }
-                break;
-            case http::field::retry_after:
-                assign_first(seen_retry_after_, res_.retry_after, value);
-                break;
-            case http::field::location:
-                assign_first(seen_location_, res_.location, value);
-                break;
-            case http::field::unknown:
-                if (beast::iequals(name_string, "X-Request-Id"))
-                    assign_first(seen_request_id_, res_.request_id, value);
-                break;
-            default:
-                break;
-        }
-    }
-
-    void on_header_impl(error_code&) override {}
-
-    void on_body_init_impl(const boost::optional<std::uint64_t>& content_length, error_code& ec) override
-    {
-        // As string_body's reader: reserve what Content-Length announces (body_limit has
-        // already been checked against it).
-        if (content_length)
-        {
-            if (*content_length > res_.body.max_size())
-            {
-                ec = http::error::buffer_overflow;
-                return;
-            }
-            res_.body.reserve(static_cast<std::size_t>(*content_length));
-        }
-    }
-
-    std::size_t on_body_impl(beast::string_view body, error_code& ec) override { return append(body, ec); }
-
-    void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
-
-    std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, error_code& ec) override { return append(body, ec); }
-
-    void on_finish_impl(error_code&) override {}
-
-    std::size_t append(beast::string_view body, error_code& ec)
-    {
-        if (body.size() > res_.body.max_size() - res_.body.size())
-        {
-            ec = http::error::buffer_overflow;
-            return 0;
-        }
-        res_.body.append(body.data(), body.size());
-        return body.size();
-    }
-
-    static void assign_first(bool& seen, std::string& to, beast::string_view value)
-    {
-        if (seen)
-            return;
-        seen = true;
-        to.assign(value.data(), value.size());
-    }
-
-    http_response& res_;
-    int status_ = 0;
-    int version_ = 11;
-    bool seen_connection_ = false;
-    bool connection_close_ = false;
-    bool connection_keep_alive_ = false;
-    bool seen_retry_after_ = false;
-    bool seen_location_ = false;
-    bool seen_request_id_ = false;
+    explicit resolve_wait(const asio::any_io_executor& ex, clock_type::time_point deadline) : timer(ex, deadline) {}
+    asio::steady_timer timer;
+    bool done = false;
+    error_code ec;
+    host_resolver::results_type results;
 };
 
 template <class Stream>
@@ -196,14 +89,15 @@ public:
         // TLS record (16 KiB) lets one SSL_read take a typical response instead of five or six
         // (each one a call into OpenSSL with its error-queue clearing, about 400 instructions).
         buffer_.reserve(read_buffer_bytes);
+        limits_.max_header_bytes = settings_->max_header_bytes;
+        limits_.max_body_bytes = settings_->max_body_bytes;
+        where_ = settings_->ep.host + ":" + settings_->ep.port;
     }
 
     static constexpr std::size_t read_buffer_bytes = 16 * 1024;
 
     asio::awaitable<void> async_connect(clock_type::time_point deadline, error_code& ec, error_info& info) override
     {
-        using namespace asio::experimental::awaitable_operators;
-
         const endpoint& ep = settings_->ep;
         auto now = clock_type::now();
         auto connect_deadline = now + settings_->connect_timeout;
@@ -211,42 +105,52 @@ public:
         if (call_deadline_first)
             connect_deadline = deadline;
         auto timeout_detail = [&](std::string_view phase) {
-            return std::string(phase) + " " + ep.host + ":" + ep.port + " did not finish within " +
+            return std::string(phase) + " " + where_ + " did not finish within " +
                    (call_deadline_first ? "the request_timeout" : "connect_timeout (" + ms_text(settings_->connect_timeout) + ")");
         };
 
         auto& tcp = beast::get_lowest_layer(stream_);
         auto ex = co_await asio::this_coro::executor;
 
-        // Resolve on every new connection so a DNS change is picked up after failures.
-        asio::ip::tcp::resolver resolver(ex);
-        asio::steady_timer timer(ex, connect_deadline);
-        auto raced = co_await (
-            resolver.async_resolve(ep.host, ep.port, asio::as_tuple(asio::use_awaitable)) ||
-            timer.async_wait(asio::as_tuple(asio::use_awaitable))
-        );
-        if (raced.index() == 1)
+        // Resolve on every new connection so a DNS change is picked up after failures. The
+        // lookup runs off the io_context and is abandoned at the deadline or on cancellation.
+        auto wait = std::make_shared<resolve_wait>(ex, connect_deadline);
+        host_resolver::ticket ticket = settings_->resolver->resolve(
+            ep.host, ep.port, ex, [weak = std::weak_ptr<resolve_wait>(wait)](error_code resolve_ec, host_resolver::results_type results) {
+                if (auto w = weak.lock())
+                {
+                    w->done = true;
+                    w->ec = resolve_ec;
+                    w->results = std::move(results);
+                    w->timer.cancel();
+                }
+            });
+        error_code wait_ec;
+        co_await wait->timer.async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
+        ticket.reset();
+        if (!wait->done)
         {
-            auto [wait_ec] = std::get<1>(raced);
-            ec = is_abort(wait_ec) ? errc::cancelled : errc::timeout;
-            info.detail = is_abort(wait_ec) ? "cancelled while resolving the host" : timeout_detail("resolving");
+            const bool aborted = is_abort(wait_ec);
+            ec = aborted ? errc::cancelled : errc::timeout;
+            info.detail = aborted ? "cancelled while resolving the host" : timeout_detail("resolving");
             co_return;
         }
-        auto [resolve_ec, results] = std::get<0>(raced);
-        if (resolve_ec)
+        if (wait->ec)
         {
-            ec = is_abort(resolve_ec) ? errc::cancelled : errc::connection;
-            info.cause = resolve_ec;
+            ec = errc::connection;
+            info.cause = wait->ec;
             info.detail = "could not resolve " + ep.host;
             co_return;
         }
+        auto results = std::move(wait->results);
+        wait.reset();
 
         tcp.expires_at(connect_deadline);
         error_code io_ec;
         co_await tcp.async_connect(results, asio::redirect_error(asio::use_awaitable, io_ec));
         if (io_ec)
         {
-            fail_io(io_ec, ec, info, "connecting to", timeout_detail("connecting to"));
+            classify_io_failure(io_ec, "connecting to", where_, timeout_detail("connecting to"), ec, info);
             co_return;
         }
         tcp.socket().set_option(asio::ip::tcp::no_delay(true), io_ec);
@@ -254,30 +158,39 @@ public:
         if constexpr (is_tls)
         {
             SSL* ssl = stream_.native_handle();
+            bool verify_set = true;
             if (!ep.host_is_ip)
             {
                 // SNI carries host names only (RFC 6066 forbids IP literals).
-                SSL_set_tlsext_host_name(ssl, ep.host.c_str());
+                verify_set = SSL_set_tlsext_host_name(ssl, ep.host.c_str()) == 1;
                 SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-                SSL_set1_host(ssl, ep.host.c_str());
+                verify_set = verify_set && SSL_set1_host(ssl, ep.host.c_str()) == 1;
             }
             else
             {
-                X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ep.host.c_str());
+                verify_set = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ep.host.c_str()) == 1;
+            }
+            if (!verify_set)
+            {
+                // Without the name to check, verification would accept any trusted certificate.
+                ERR_clear_error();
+                ec = errc::tls;
+                info.detail = "could not set up host name verification for " + ep.host + "; not connecting";
+                co_return;
             }
             co_await stream_.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, io_ec));
             if (io_ec)
             {
                 if (is_abort(io_ec) || io_ec == beast::error::timeout)
                 {
-                    fail_io(io_ec, ec, info, "the TLS handshake with", timeout_detail("the TLS handshake with"));
+                    classify_io_failure(io_ec, "the TLS handshake with", where_, timeout_detail("the TLS handshake with"), ec, info);
                     co_return;
                 }
                 std::string verify = verify_failure_text(ssl);
                 // A certificate that fails verification will fail again: say so by its own kind.
                 ec = verify.empty() ? errc::tls : errc::certificate;
                 info.cause = io_ec;
-                info.detail = "TLS handshake with " + ep.host + ":" + ep.port + " failed" + (verify.empty() ? "" : ": " + verify);
+                info.detail = "TLS handshake with " + where_ + " failed" + (verify.empty() ? "" : ": " + verify);
                 co_return;
             }
         }
@@ -294,82 +207,19 @@ public:
     ) override
     {
         reusable_ = false;
-        res.clear();
         failure = {};
-        auto& tcp = beast::get_lowest_layer(stream_);
-        tcp.expires_at(deadline);
-
-        error_code io_ec;
-        co_await asio::async_write(stream_, asio::buffer(request.data(), request.size()), asio::redirect_error(asio::use_awaitable, io_ec));
-        if (io_ec)
+        beast::get_lowest_layer(stream_).expires_at(deadline);
+        exchange_report report;
+        co_await async_exchange_over(stream_, buffer_, parser_, request, limits_, res, report);
+        failure.response_started = report.response_started;
+        reusable_ = classify_exchange(report, buffer_.size(), limits_, where_, res, ec, info);
+        if (ec)
         {
-            fail_io(io_ec, ec, info, "sending the request to", "the request_timeout passed while sending the request");
-            co_return;
-        }
-
-        // A fresh parser per response (Beast parsers are single-use; this one owns no memory),
-        // writing into `res` as it goes; the limits are enforced before the body is buffered.
-        auto& parser = parser_.emplace(res);
-        parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(settings_->max_header_bytes, UINT32_MAX)));
-        parser.body_limit(settings_->max_body_bytes);
-        co_await http::async_read(stream_, buffer_, parser, asio::redirect_error(asio::use_awaitable, io_ec));
-
-        failure.response_started = parser.got_some() || buffer_.size() != 0;
-        // The status and headers count only once the header is complete, as before.
-        const bool header_done = parser.is_header_done();
-        if (header_done)
-        {
-            res.status = parser.status();
-            res.keep_alive = parser.message_keep_alive();
-        }
-        else
-        {
-            res.request_id.clear();
-            res.retry_after.clear();
-            res.location.clear();
-        }
-
-        if (io_ec)
-        {
-            if (io_ec == http::error::body_limit)
-            {
-                ec = errc::body_too_large;
-                info.detail = "the response body is larger than max_body_bytes (" + std::to_string(settings_->max_body_bytes) + " bytes)";
-            }
-            else if (io_ec == http::error::header_limit)
-            {
-                ec = errc::headers_too_large;
-                info.detail = "the response headers are larger than max_header_bytes (" + std::to_string(settings_->max_header_bytes) + " bytes)";
-            }
-            else if (io_ec.category() == http::make_error_code(http::error::end_of_stream).category() && !is_closed_by_peer(io_ec))
-            {
-                ec = errc::protocol;
-                info.cause = io_ec;
-                info.detail = "the response is not valid HTTP/1.1";
-            }
-            else if (!failure.response_started && is_closed_by_peer(io_ec))
-            {
-                ec = errc::connection;
-                info.cause = io_ec;
-                info.detail = "the server closed the connection before sending a response";
-            }
-            else
-            {
-                fail_io(io_ec, ec, info, "reading the response from", "the request_timeout passed while waiting for the response");
-                if (ec == errc::connection)
-                    info.detail = "the connection failed in the middle of the response";
-            }
             // Whatever is left of this response must never be read as the next call's answer.
             buffer_.clear();
-            // Only a complete response has a body.
-            res.body.clear();
             co_return;
         }
-
-        // Bytes beyond the response mean the peer is out of step; never reuse such a connection.
-        reusable_ = res.keep_alive && buffer_.size() == 0;
         ++completed_;
-        ec = {};
     }
 
     void close() noexcept override
@@ -416,30 +266,12 @@ private:
             return Stream(ex);
     }
 
-    void fail_io(const error_code& io_ec, error_code& ec, error_info& info, std::string_view phase, std::string timeout_detail)
-    {
-        if (io_ec == beast::error::timeout)
-        {
-            ec = errc::timeout;
-            info.detail = std::move(timeout_detail);
-        }
-        else if (is_abort(io_ec))
-        {
-            ec = errc::cancelled;
-            info.detail = "cancelled while " + std::string(phase) + " the server";
-        }
-        else
-        {
-            ec = errc::connection;
-            info.cause = io_ec;
-            info.detail = "failed " + std::string(phase) + " " + settings_->ep.host + ":" + settings_->ep.port;
-        }
-    }
-
     std::shared_ptr<const connection_settings> settings_;
     Stream stream_;
     beast::flat_buffer buffer_;
     std::optional<response_reader> parser_;
+    exchange_limits limits_;
+    std::string where_;  // "host:port", for messages
 };
 
 }  // namespace

@@ -20,6 +20,8 @@ class context;
 
 namespace beeos::detail {
 
+class host_resolver;
+
 using clock_type = std::chrono::steady_clock;
 
 /// What every connection of one client shares.
@@ -27,6 +29,7 @@ struct connection_settings
 {
     endpoint ep;
     std::shared_ptr<boost::asio::ssl::context> tls;  ///< null for http://
+    std::shared_ptr<host_resolver> resolver;         ///< every new connection resolves through it
     std::chrono::milliseconds connect_timeout{};
     std::size_t max_body_bytes = 0;
     std::size_t max_header_bytes = 0;
@@ -70,16 +73,20 @@ public:
     virtual ~http_connection() = default;
 
     /// Resolves the host (every time: DNS is never pinned), connects and completes the TLS
-    /// handshake with peer and host-name verification. On failure `ec` is a `beeos::errc`
-    /// (`timeout`, `connection`, `tls`, `cancelled`) and `info.detail`/`info.cause` say why.
+    /// handshake with peer and host-name verification, all by `deadline` or `connect_timeout`
+    /// from now, whichever comes first (a lookup that hangs is abandoned, not awaited). On
+    /// failure `ec` is a `beeos::errc` (`timeout`, `connection`, `tls`, `certificate`,
+    /// `cancelled`) and `info.detail`/`info.cause` say why.
     virtual boost::asio::awaitable<void> async_connect(
         clock_type::time_point deadline,
         boost::system::error_code& ec,
         error_info& info
     ) = 0;
 
-    /// Writes `request` and reads one response into `res`. Statuses are not errors here; only a
-    /// failure to obtain a complete, well-formed response is (`ec` a `beeos::errc`).
+    /// Writes `request` and reads its final response into `res`, skipping interim (1xx)
+    /// responses (a 101 is a protocol error). Statuses are not errors here; only a failure to
+    /// obtain a complete, well-formed response is (`ec` a `beeos::errc`). After a failure, or
+    /// when bytes follow the response, the connection is not `reusable()`.
     virtual boost::asio::awaitable<void> async_exchange(
         std::string_view request,
         clock_type::time_point deadline,

@@ -108,7 +108,18 @@ void instance_pager::async_next_page_erased(error_info* info, asio::any_completi
         return;
     }
     if (st->busy.exchange(true))
-        throw std::logic_error("beeos::instance_pager::async_next_page: the previous page is still being fetched");
+    {
+        // Two pages at once would fetch the same page twice: the second call fails, posted,
+        // and the first goes on.
+        if (info)
+        {
+            *info = error_info{};
+            info->id = "list_instances(page " + std::to_string(st->next_page) + ")";
+            info->detail = "instance_pager::async_next_page called while the previous page is still being fetched";
+        }
+        detail::post_completion(std::move(handler), st->client->executor(), error_code(errc::invalid_argument), std::optional<instance_page>());
+        return;
+    }
     // The page advances only on success, so a failed page is fetched again by the next call.
     // The wrapper carries the caller's executor and cancellation slot over to the call.
     auto slot = asio::get_associated_cancellation_slot(handler);

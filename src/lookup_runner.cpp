@@ -55,18 +55,29 @@ lookup_runner::lookup_runner(std::shared_ptr<client_impl> client, std::vector<st
 
 void lookup_runner::start_batch(asio::any_completion_handler<void(std::vector<lookup_result>)> handler)
 {
-    asio::dispatch(strand_, [self = shared_from_this(), box = handler_box(std::move(handler))]() mutable {
+    // The cancellation handler first: once the start is posted, another thread may complete
+    // the batch and the caller's operation, slot included, may be gone.
+    watch_cancellation(asio::get_associated_cancellation_slot(handler), 0);
+    // Posted, never dispatched (a dispatch to an idle strand may run at once, and an empty
+    // batch would complete inside this initiating function).
+    asio::post(strand_, [self = shared_from_this(), box = handler_box(std::move(handler))]() mutable {
         self->batch_handler_.emplace(std::move(box.handler));
-        self->watch_cancellation(*self->batch_handler_);
-        if (self->unique_.empty())
+        if (self->cancelled_ || self->unique_.empty())
+        {
+            self->cancelled_ = false;  // report the ids as cancelled, below
+            if (!self->unique_.empty())
+                return self->cancel_on_strand();
             return self->complete_batch();
+        }
         self->launch_more();
     });
 }
 
 void lookup_runner::next(asio::any_completion_handler<void(std::optional<lookup_result>)> handler)
 {
-    asio::dispatch(strand_, [self = shared_from_this(), box = handler_box(std::move(handler))]() mutable {
+    const std::uint64_t wait = next_waits_.fetch_add(1) + 1;
+    watch_cancellation(asio::get_associated_cancellation_slot(handler), wait);
+    asio::post(strand_, [self = shared_from_this(), box = handler_box(std::move(handler)), wait]() mutable {
         auto& h = box.handler;
         if (self->stream_handler_)
         {
@@ -76,35 +87,48 @@ void lookup_runner::next(asio::any_completion_handler<void(std::optional<lookup_
             return;
         }
         self->stream_handler_.emplace(std::move(h));
-        self->watch_cancellation(*self->stream_handler_);
+        self->pending_wait_ = wait;
+        if (self->cancelled_wait_ == wait)
+            self->cancel_on_strand();  // cancelled before this wait got here
         self->launch_more();
         self->serve_stream();
     });
 }
 
-template <class Handler>
-void lookup_runner::watch_cancellation(Handler& h)
+// Installed by the initiating function and never cleared: the slot is its owner's, who may
+// emit from any thread. The handler keeps nothing alive and cancels only while the wait that
+// installed it is pending (for a batch, while the batch is), so a slot reused by the owner's
+// later operations never reaches a stream it no longer waits on.
+void lookup_runner::watch_cancellation(asio::cancellation_slot slot, std::uint64_t wait)
 {
-    waiter_slot_ = asio::get_associated_cancellation_slot(h);
-    if (waiter_slot_.is_connected())
-    {
-        waiter_slot_.assign([weak = weak_from_this()](asio::cancellation_type) {
-            if (auto self = weak.lock())
-                self->cancel();
+    if (!slot.is_connected())
+        return;
+    slot.assign([weak = weak_from_this(), wait](asio::cancellation_type) {
+        auto self = weak.lock();
+        if (!self)
+            return;
+        asio::post(self->strand_, [self, wait] {
+            if (self->mode_ == mode::batch)
+            {
+                if (!self->batch_completed_)
+                    self->cancel_on_strand();
+            }
+            else if (self->pending_wait_ == wait && self->stream_handler_)
+            {
+                self->cancel_on_strand();
+            }
+            else if (wait > self->pending_wait_)
+            {
+                self->cancelled_wait_ = wait;  // its `next` has not reached the strand yet
+            }
         });
-    }
-}
-
-void lookup_runner::forget_cancellation()
-{
-    if (waiter_slot_.is_connected())
-        waiter_slot_.clear();
-    waiter_slot_ = {};
+    });
 }
 
 void lookup_runner::cancel()
 {
-    asio::dispatch(strand_, [self = shared_from_this()] { self->cancel_on_strand(); });
+    // Posted: from a cancellation handler or a destructor, the lookups must not complete inline.
+    asio::post(strand_, [self = shared_from_this()] { self->cancel_on_strand(); });
 }
 
 void lookup_runner::cancel_on_strand()
@@ -112,6 +136,8 @@ void lookup_runner::cancel_on_strand()
     if (cancelled_)
         return;
     cancelled_ = true;
+    if (mode_ == mode::batch && !batch_handler_ && !batch_completed_)
+        return;  // before the batch started: it reports every id as cancelled when it does
     for (auto& s : slots_)
         if (s->busy)
             s->signal.emit(asio::cancellation_type::terminal);
@@ -210,7 +236,7 @@ void lookup_runner::complete_batch()
         else
             out.push_back(results_[u]);
     }
-    forget_cancellation();
+    batch_completed_ = true;
     auto h = std::move(*batch_handler_);
     batch_handler_.reset();
     dispatch_completion(std::move(h), client_->executor(), std::move(out));
@@ -234,7 +260,7 @@ void lookup_runner::serve_stream()
     {
         return;  // cancelled: wait until the cancelled lookups are back, then report the end
     }
-    forget_cancellation();
+    pending_wait_ = 0;
     auto h = std::move(*stream_handler_);
     stream_handler_.reset();
     // Posted, not dispatched: the consumer usually asks for the next item from inside the

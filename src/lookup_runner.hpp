@@ -11,6 +11,8 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/cancellation_state.hpp>
 
+#include <atomic>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -50,9 +52,7 @@ private:
         bool busy = false;
     };
 
-    template <class Handler>
-    void watch_cancellation(Handler& h);
-    void forget_cancellation();
+    void watch_cancellation(boost::asio::cancellation_slot slot, std::uint64_t wait);
     void launch_more();
     void on_lookup_done(std::size_t slot_index, std::size_t unique_index, boost::system::error_code ec, instance value);
     void cancel_on_strand();
@@ -74,7 +74,10 @@ private:
     // Optional, never assigned: see handler_box in completion.hpp.
     std::optional<boost::asio::any_completion_handler<void(std::vector<lookup_result>)>> batch_handler_;
     std::optional<boost::asio::any_completion_handler<void(std::optional<lookup_result>)>> stream_handler_;
-    boost::asio::cancellation_slot waiter_slot_;  // of the batch or of the pending `next`
+    bool batch_completed_ = false;
+    std::atomic<std::uint64_t> next_waits_{0};  // `next` calls so far, numbered from 1
+    std::uint64_t pending_wait_ = 0;             // the number of the `next` waiting now (strand)
+    std::uint64_t cancelled_wait_ = 0;           // a `next` cancelled before it reached the strand
 };
 
 }  // namespace beeos::detail

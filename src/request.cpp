@@ -61,7 +61,15 @@ endpoint parse_base_url(std::string_view base_url)
 
     switch (u.host_type())
     {
-    case boost::urls::host_type::name: ep.host = u.encoded_host().decode(); break;
+    case boost::urls::host_type::name:
+        ep.host = u.encoded_host().decode();
+        // Percent-decoding can produce anything, CR and LF included, and the host goes into
+        // the Host header, SNI and the name lookup: only a DNS name's characters may stay.
+        if (!std::all_of(ep.host.begin(), ep.host.end(), [](char c) {
+                return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+            }))
+            throw std::invalid_argument("client_options.base_url has a host with characters a DNS name cannot have");
+        break;
     case boost::urls::host_type::ipv4: ep.host = u.host_address(); ep.host_is_ip = true; break;
     case boost::urls::host_type::ipv6: ep.host = u.host_address(); ep.host_is_ip = true; break;
     default: throw std::invalid_argument("client_options.base_url has no usable host");
@@ -105,6 +113,13 @@ boost::system::error_code validate_id(std::string_view id, std::string& detail)
         detail = "the instance id is not valid UTF-8";
         return errc::invalid_argument;
     }
+    // A path segment of "." or ".." is resolved away by every proxy that normalises paths,
+    // encoded or not, so such an id would climb out of /instances/: no instance has one.
+    if (id == "." || id == "..")
+    {
+        detail = "the instance id is \"" + std::string(id) + "\", which names no instance (it is a relative path segment)";
+        return errc::invalid_argument;
+    }
     if (count > max_id_length)
     {
         detail = "the instance id has " + std::to_string(count) + " characters; the API allows at most " +
@@ -118,14 +133,7 @@ void append_instance_target(std::string& out, std::string_view path_prefix, std:
 {
     out += path_prefix;
     out += "/api/v1/instances/";
-    // "." and ".." are unreserved, yet as a whole segment they would be resolved away by any
-    // proxy that normalises paths: encode them so the id can never climb out of /instances/.
-    if (std::all_of(id.begin(), id.end(), [](char c) { return c == '.'; }))
-    {
-        for (std::size_t i = 0; i < id.size(); ++i)
-            out += "%2E";
-        return;
-    }
+    // validate_id refused "." and ".."; any other id is one segment once encoded.
     boost::urls::encoding_opts opts;
     opts.space_as_plus = false;
     out += boost::urls::encode(id, boost::urls::unreserved_chars, opts);

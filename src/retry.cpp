@@ -6,6 +6,19 @@
 
 namespace beeos::detail {
 
+const char* check_retry_policy(const retry_policy& p) noexcept
+{
+    if (p.max_attempts == 0)
+        return "retry_policy.max_attempts must be at least 1";
+    if (p.initial_backoff.count() < 0 || p.max_backoff.count() < 0 || p.max_retry_after.count() < 0)
+        return "retry_policy backoffs and max_retry_after must not be negative";
+    if (!(p.multiplier >= 1.0))
+        return "retry_policy.multiplier must be at least 1";
+    if (p.total_timeout.count() <= 0)
+        return "retry_policy.total_timeout must be positive";
+    return nullptr;
+}
+
 bool is_retryable(const boost::system::error_code& ec, const error_info& info) noexcept
 {
     if (ec.category() != error_category())
@@ -15,7 +28,9 @@ bool is_retryable(const boost::system::error_code& ec, const error_info& info) n
     // No complete response arrived: the request may not even have reached the server.
     case errc::connection:
     case errc::tls:
-    case errc::timeout: return true;
+    case errc::timeout:
+    // An answer to another request: the connection is closed, and the next attempt asks again.
+    case errc::mismatched_response: return true;
     case errc::rate_limited:
     case errc::server_error:
     case errc::http_error:

@@ -11,6 +11,9 @@
 
 namespace beeos::detail {
 
+/// What is wrong with a retry policy (one line naming the field), or nullptr.
+const char* check_retry_policy(const retry_policy& p) noexcept;
+
 /// Whether a failed attempt may be tried again at all (the policy, budget and deadline decide
 /// the rest). GET is idempotent, so every failure that says nothing about the request qualifies.
 bool is_retryable(const boost::system::error_code& ec, const error_info& info) noexcept;
@@ -58,6 +61,13 @@ public:
             return false;
         tokens_ -= cost_;
         return true;
+    }
+
+    /// Gives back what `try_spend` took for a retry that was never made.
+    void refund() noexcept
+    {
+        std::lock_guard lock(mtx_);
+        tokens_ = std::min(capacity_, tokens_ + cost_);
     }
 
     void on_success() noexcept

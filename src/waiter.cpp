@@ -345,9 +345,14 @@ void async_wait_until_erased(
     auto user_slot = asio::get_associated_cancellation_slot(handler);
     if (user_slot.is_connected())
     {
-        // Asio cancellation is not thread-safe: hop to the wait's strand before emitting.
-        user_slot.assign([st](asio::cancellation_type type) {
-            asio::dispatch(st->strand, [st, type] {
+        // Installed in the initiating function and never cleared: the slot is the caller's,
+        // who may emit on it from any thread. Asio cancellation is not thread-safe, so hop to
+        // the wait's strand before emitting; after the wait it does nothing.
+        user_slot.assign([weak = std::weak_ptr<wait_state>(st)](asio::cancellation_type type) {
+            auto st = weak.lock();
+            if (!st)
+                return;
+            asio::post(st->strand, [st, type] {
                 if (!st->done)
                     st->signal.emit(type);
             });
@@ -358,10 +363,8 @@ void async_wait_until_erased(
         wait_coro(&c, std::move(id), std::move(cond), timeout, opts, st),
         asio::bind_cancellation_slot(
             st->signal.slot(),
-            [st, info, last_seen, user_slot, fallback, h = std::move(handler)](std::exception_ptr ep) mutable {
+            [st, info, last_seen, fallback, h = std::move(handler)](std::exception_ptr ep) mutable {
                 st->done = true;
-                if (user_slot.is_connected())
-                    user_slot.clear();
                 if (ep)
                 {
                     // Only the caller's condition can throw here.

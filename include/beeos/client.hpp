@@ -34,6 +34,7 @@ namespace beeos {
 
 namespace detail {
 class client_impl;
+struct client_access;
 }
 
 /// A range of instance ids: anything iterable whose elements convert to `std::string_view`
@@ -198,6 +199,9 @@ public:
     void close();
 
 private:
+    friend struct detail::client_access;
+    explicit client(std::shared_ptr<detail::client_impl> impl) noexcept : impl_(std::move(impl)) {}
+
     struct initiation
     {
         client* self;

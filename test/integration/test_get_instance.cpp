@@ -89,7 +89,7 @@ BOOST_AUTO_TEST_CASE(request_carries_the_contract_headers)
 BOOST_AUTO_TEST_CASE(ids_that_need_encoding_arrive_intact_as_one_segment)
 {
     gateway_fixture f;
-    const std::vector<std::string> ids = {"a/b", "q?x=1", "frag#x", "100%", "..", ".", "sp ace", "ünï", "a/../../admin"};
+    const std::vector<std::string> ids = {"a/b", "q?x=1", "frag#x", "100%", "...", ".x", "sp ace", "ünï", "a/../../admin"};
     for (const auto& id : ids)
         f.gw.set_instance(id, R"({"name":"custom"})");
 
@@ -112,6 +112,34 @@ BOOST_AUTO_TEST_CASE(ids_that_need_encoding_arrive_intact_as_one_segment)
         auto seg = recs[i].target.substr(std::string("/api/v1/instances/").size());
         BOOST_TEST(seg.find_first_of("/?# ") == std::string::npos, "segment " << seg);
     }
+}
+
+// "." and ".." as a whole path segment are resolved away by any proxy that normalises paths,
+// percent-encoded or not (RFC 3986 section 6.2.2.2 decodes unreserved octets first): they are
+// refused before anything is sent.
+BOOST_AUTO_TEST_CASE(dot_segments_are_refused_and_nothing_is_sent)
+{
+    gateway_fixture f;
+    asio::io_context io;
+    beeos::client c{io.get_executor(), f.options()};
+    run_test_coroutine(io, [](beeos::client& c) -> asio::awaitable<void> {
+        for (std::string_view id : {".", ".."})
+        {
+            try
+            {
+                beeos::instance inst = co_await c.get_instance(id);
+                BOOST_ERROR("the id " << id << " was accepted");
+            }
+            catch (const beeos::error& e)
+            {
+                BOOST_TEST(e.code() == beeos::errc::invalid_argument);
+                BOOST_TEST(e.http_status() == 0);
+                BOOST_TEST(std::string_view(e.what()).find("relative path segment") != std::string_view::npos, e.what());
+            }
+        }
+    }(c));
+    BOOST_TEST(f.gw.get_stats().requests == 0u);
+    BOOST_TEST(f.gw.get_stats().connections_accepted == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(path_prefix_and_trailing_slash)

@@ -76,8 +76,8 @@ BOOST_AUTO_TEST_CASE(ids_are_one_percent_encoded_segment)
     BOOST_TEST(target_for("q?x=1#f") == "/api/v1/instances/q%3Fx%3D1%23f");
     BOOST_TEST(target_for("100%") == "/api/v1/instances/100%25");
     BOOST_TEST(target_for("sp ace") == "/api/v1/instances/sp%20ace");
-    BOOST_TEST(target_for("..") == "/api/v1/instances/%2E%2E");
-    BOOST_TEST(target_for(".") == "/api/v1/instances/%2E");
+    BOOST_TEST(target_for("...") == "/api/v1/instances/...");
+    BOOST_TEST(target_for(".x") == "/api/v1/instances/.x");
     BOOST_TEST(target_for("a.b-c_d~e") == "/api/v1/instances/a.b-c_d~e");
     BOOST_TEST(target_for("\xc3\xbc") == "/api/v1/instances/%C3%BC");
     BOOST_TEST(target_for("x", "/gw") == "/gw/api/v1/instances/x");
@@ -97,6 +97,29 @@ BOOST_AUTO_TEST_CASE(id_validation_counts_code_points)
     BOOST_TEST(validate_id(wide + "\xe2\x82\xac", detail) == beeos::errc::invalid_argument);
     BOOST_TEST(validate_id("\xff\xfe", detail) == beeos::errc::invalid_argument);
     BOOST_TEST(validate_id("\xe2\x82", detail) == beeos::errc::invalid_argument);  // truncated sequence
+}
+
+BOOST_AUTO_TEST_CASE(dot_segment_ids_are_refused)
+{
+    // Whole-segment "." and ".." would be resolved out of /instances/ by a normalising proxy.
+    std::string detail;
+    BOOST_TEST(validate_id(".", detail) == beeos::errc::invalid_argument);
+    BOOST_TEST(detail.find("relative path segment") != std::string::npos);
+    BOOST_TEST(validate_id("..", detail) == beeos::errc::invalid_argument);
+    BOOST_TEST(!validate_id("...", detail));
+    BOOST_TEST(!validate_id("..x", detail));
+    BOOST_TEST(!validate_id("x..", detail));
+}
+
+BOOST_AUTO_TEST_CASE(a_host_that_decodes_to_control_characters_is_refused)
+{
+    // Percent-decoding a reg-name can yield CR LF, which would split the Host header.
+    BOOST_CHECK_THROW(parse_base_url("https://api.example%0d%0aX-Evil:%201/"), std::invalid_argument);
+    BOOST_CHECK_THROW(parse_base_url("https://a%20b.example"), std::invalid_argument);
+    BOOST_CHECK_THROW(parse_base_url("https://a%2fb.example"), std::invalid_argument);
+    BOOST_CHECK_THROW(parse_base_url("https://a%00b.example"), std::invalid_argument);
+    BOOST_TEST(parse_base_url("https://api-1.beeos_ai.example").host == "api-1.beeos_ai.example");
+    BOOST_TEST(parse_base_url("https://%61pi.example").host == "api.example");  // decoded, then checked
 }
 
 BOOST_AUTO_TEST_CASE(list_request_encodes_filters_as_query_parameters)

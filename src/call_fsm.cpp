@@ -1,0 +1,181 @@
+// Copyright (c) 2026 The beeos authors. Distributed under the Boost Software License, Version 1.0.
+#include "call_fsm.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace beeos::detail {
+
+call_step call_fsm::start(clock_type::time_point now)
+{
+    deadline_ = now + policy_->total_timeout;
+    started_ = now;
+    attempt_ = 0;
+    return wait_for_turn(now);
+}
+
+std::string call_fsm::rate_text() const
+{
+    // Whole requests per second read best; a backed-off rate below 1/s keeps its fraction.
+    double r = limiter_->current_rate();
+    std::string s = r >= 10 ? std::to_string(static_cast<long long>(r + 0.5)) : std::to_string(r);
+    return "the client-side rate limit (" + s + " requests/s)";
+}
+
+call_step call_fsm::wait_for_turn(clock_type::time_point now)
+{
+    if (limiter_->enabled())
+    {
+        auto r = limiter_->reserve(now, deadline_);
+        if (!r.granted)
+        {
+            if (retrying_)
+            {
+                // The retry never happens, so it costs nothing: the last failure stands.
+                budget_->refund();
+                return give_up("not retried: " + rate_text() + " would delay the retry past the call's total_timeout");
+            }
+            *ec_ = errc::timeout;
+            info_->detail = rate_text() + " would delay this request past the call's total_timeout";
+            info_->attempts = 0;
+            return finish();
+        }
+        if (r.send_at > now)
+        {
+            turn_ = r;
+            holding_turn_ = true;
+            return {call_step::kind::wait, r.send_at};
+        }
+    }
+    return begin_attempt(now);
+}
+
+call_step call_fsm::begin_attempt(clock_type::time_point now)
+{
+    ++attempt_;
+    if (retrying_)
+    {
+        // The previous attempt's error must not look like this one's.
+        std::string id = std::move(info_->id);
+        *ec_ = {};
+        *info_ = error_info{};
+        info_->id = std::move(id);
+        retrying_ = false;
+        started_ = now;
+    }
+    resent_ = false;
+    return {call_step::kind::acquire, deadline_};
+}
+
+call_step call_fsm::on_waited(bool cancelled, clock_type::time_point now)
+{
+    if (holding_turn_)
+    {
+        holding_turn_ = false;
+        if (cancelled)
+        {
+            limiter_->release(turn_, now);
+            *ec_ = errc::cancelled;
+            info_->detail = "cancelled while waiting for the client-side rate limit";
+            info_->attempts = attempt_;
+            return finish();
+        }
+        // The gateway asked us to slow down while we waited: take a turn at the new rate.
+        if (!limiter_->still_valid(turn_.generation))
+            return wait_for_turn(now);
+        return begin_attempt(now);
+    }
+    // The backoff before a retry.
+    if (cancelled)
+    {
+        *ec_ = errc::cancelled;
+        info_->detail = "cancelled while waiting " + std::to_string(backoff_.count()) + " ms before attempt " + std::to_string(attempt_ + 1);
+        info_->attempts = attempt_;
+        return finish();
+    }
+    return wait_for_turn(now);
+}
+
+call_step call_fsm::on_acquired(clock_type::time_point now)
+{
+    if (*ec_)
+        return after_failure(now, 0.0);
+    exchange_deadline_ = std::min(deadline_, now + request_timeout_);
+    return {call_step::kind::exchange, exchange_deadline_};
+}
+
+call_step call_fsm::on_exchanged(const exchange_outcome& outcome, clock_type::time_point now, double jitter_draw)
+{
+    if (*ec_ == errc::connection && !outcome.response_started && outcome.reused_connection && !resent_)
+    {
+        // GET is idempotent, but re-send only when no response byte arrived on a pooled
+        // connection: that is the server closing it while idle, not a failure of this call.
+        resent_ = true;
+        *ec_ = {};
+        info_->detail.clear();
+        info_->cause = {};
+        call_step s{call_step::kind::exchange, exchange_deadline_};
+        s.on_new_connection = true;
+        return s;
+    }
+    if (info_->http_status != 0)
+    {
+        if (info_->http_status == 429)
+            limiter_->on_throttled(now);
+        else
+            limiter_->on_accepted(now);
+    }
+    info_->attempts = attempt_;
+    if (!*ec_)
+    {
+        budget_->on_success();
+        return finish(call_step::report{attempt_, started_, std::nullopt});
+    }
+    return after_failure(now, jitter_draw);
+}
+
+call_step call_fsm::after_failure(clock_type::time_point now, double jitter_draw)
+{
+    info_->attempts = attempt_;
+    if (*ec_ == errc::timeout && now >= deadline_)
+        info_->detail += info_->detail.empty() ? "the call's total_timeout passed" : " (the call's total_timeout passed)";
+    auto decision = decide_retry(*policy_, attempt_, *ec_, *info_, deadline_ - now, jitter_draw);
+    if (decision.retry && !budget_->try_spend())
+    {
+        decision.retry = false;
+        decision.why_not = "not retried: the client's retry budget is spent (too many failures)";
+    }
+    const call_step::report r{attempt_, started_, decision.retry ? std::optional(decision.delay) : std::nullopt};
+    if (!decision.retry)
+    {
+        auto s = give_up(decision.why_not);
+        s.observe = r;
+        return s;
+    }
+    retrying_ = true;
+    backoff_ = decision.delay;
+    call_step s{call_step::kind::wait, now + decision.delay};
+    s.observe = r;
+    return s;
+}
+
+call_step call_fsm::give_up(std::string_view why_not)
+{
+    if (!why_not.empty())
+    {
+        if (!info_->detail.empty())
+            info_->detail += "; ";
+        info_->detail += why_not;
+    }
+    return finish();
+}
+
+call_step call_fsm::finish(std::optional<call_step::report> r)
+{
+    call_step s;
+    s.what = call_step::kind::done;
+    s.observe = r;
+    return s;
+}
+
+}  // namespace beeos::detail
