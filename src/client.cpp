@@ -142,7 +142,7 @@ error_code instance_call::decode_body(std::string_view body, std::string& detail
 {
     if (!result)
         result = std::make_unique<instance>();
-    auto e = decode_instance_envelope(body, *result, detail);
+    auto e = decode_instance_envelope(body, *result, detail, client.token_);
     if (e)
         return e;
     // The last line of defence against a connection out of step or a misrouting intermediary:
@@ -212,7 +212,7 @@ void page_call::write_request() { build_list_instances_request(request, client.s
 
 error_code page_call::decode_body(std::string_view body, std::string& detail)
 {
-    auto e = decode_instance_page(body, result.items, result.total, detail);
+    auto e = decode_instance_page(body, result.items, result.total, detail, client.token_);
     if (e)
         return e;
     // A page can only be matched to its request by its size: more items than asked for is an

@@ -642,6 +642,40 @@ BOOST_AUTO_TEST_CASE(bad_date_times_are_quoted)
     );
 }
 
+BOOST_AUTO_TEST_CASE(redact_replaces_a_secret_before_the_value_is_cut)
+{
+    const std::string token = "oag_5f3c9d1e7b2a4c6e8f0a1b3c5d7e9f1a";
+    const std::string head = token.substr(0, 8);
+    auto detail_with = [](const std::string& value, std::string_view redact)
+    {
+        instance out;
+        std::string detail;
+        const auto ec = decode_instance_envelope(body_with("startedAt", jstr(value)), out, detail, redact);
+        BOOST_TEST((ec == beeos::errc::decode));
+        return detail;
+    };
+    const std::string prefix = R"(data.startedAt: not an RFC 3339 date-time: ")";
+
+    // The token straddles the 40-byte cut (bytes 28 to 63): cut first, its first 12 bytes would stay.
+    const std::string straddling = "2026-05-14T18:02:11Z Bearer " + token + " trailing text";
+    BOOST_TEST(detail_with(straddling, {}).find(token.substr(0, 12)) != std::string::npos);  // what redaction prevents
+    const std::string cut = detail_with(straddling, token);
+    BOOST_TEST(cut == prefix + R"(2026-05-14T18:02:11Z Bearer [redacted] t"...)");
+    BOOST_TEST(cut.find(head) == std::string::npos);
+
+    // Wholly inside the kept part, and twice.
+    const std::string inside = "at " + token + " and more text beyond the cut, " + token;
+    const std::string kept = detail_with(inside, token);
+    BOOST_TEST(kept == prefix + std::string("at [redacted] and more text beyond the cut, [redacted]").substr(0, 40) + R"("...)");
+    BOOST_TEST(kept.find(head) == std::string::npos);
+    BOOST_TEST(detail_with("t=" + token, token) == prefix + R"(t=[redacted]")");
+
+    // Redacted before escaping: a secret with a quote is still found in the raw value.
+    BOOST_TEST(detail_with(R"(x a"b y)", R"(a"b)") == prefix + R"(x [redacted] y")");
+    // A value without the secret is quoted as it is.
+    BOOST_TEST(detail_with("yesterday", token) == prefix + R"(yesterday")");
+}
+
 BOOST_AUTO_TEST_CASE(body_that_is_not_json)
 {
     BOOST_TEST(decode_error_detail(R"({"success":true,"data":{"id":"x",}})") == "body is not JSON: syntax error at offset 33");
@@ -764,6 +798,44 @@ BOOST_AUTO_TEST_CASE(deep_unknown_values_are_skipped)
     BOOST_TEST(decode_error_detail(R"({"data":{"id":"x","future":)" + deep33 + "}}").rfind("body is not JSON: ", 0) == 0);
 }
 
+BOOST_AUTO_TEST_CASE(syntax_error_inside_a_json_member_larger_than_the_arena)
+{
+    // Found by beeos-fuzz-decode-instance: the parse stops with keys of providerConfig still
+    // pending, after they outgrew the instance's arena. Boost.JSON 1.81 frees a pending key with
+    // another alignment than it allocated it with, which json_arena passes on to the aligned
+    // operator delete: undefined behaviour that ASan reports (BEEOS_SANITIZE=address) as
+    // new-delete-type-mismatch. Without ASan the decode must still fail cleanly.
+    std::string members;
+    for (int k = 0; k < 300; ++k)
+        members += (k ? ",\"key" : "\"key") + std::to_string(k) + "\":" + std::to_string(k);
+    const std::string truncated = R"({"data":{"id":"x","providerConfig":{)" + members;
+    BOOST_TEST(decode_error_detail(truncated) == "body is not JSON: incomplete JSON at offset " + std::to_string(truncated.size()));
+    const std::string broken = truncated + ",}}}";
+    BOOST_TEST(decode_error_detail(broken) == "body is not JSON: syntax error at offset " + std::to_string(truncated.size() + 1));
+}
+
+namespace
+{
+
+// Whether `text`, decoded as a date-time, survives format_timestamp then parse_timestamp.
+// Rejecting the text counts as surviving: the decoder then reports it.
+bool decoded_time_round_trips(const char* text)
+{
+    const decoded r = decode(body_with("startedAt", text));
+    if (r.ec)
+        return true;
+    return r.inst.started_at && beeos::parse_timestamp(beeos::format_timestamp(*r.inst.started_at)) == r.inst.started_at;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(decoded_date_times_round_trip)
+{
+    for (const char* text :
+         {"0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z", "2026-05-14T18:02:11.482913+02:00", "1969-12-31T23:59:59.5-00:30"})
+        BOOST_TEST(decoded_time_round_trips(text), text);
+}
+
 BOOST_AUTO_TEST_CASE(json_members_share_one_counted_resource_and_outlive_the_instance)
 {
     decoded r = decode(read_fixture("instance-full.json"));
@@ -874,6 +946,22 @@ BOOST_AUTO_TEST_CASE(error_envelope_rejects_other_bodies)
         BOOST_TEST(!decode_error_envelope(b, e), "accepted: " << b);
         BOOST_TEST(e.code.empty(), b);
     }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Found by beeos-fuzz-decode-instance: an offset carried the first and last hours of the
+// range into year 0000 or 10000, which format_timestamp cannot write back. Such a time is
+// refused like year 0000 itself, and every accepted one round-trips.
+BOOST_AUTO_TEST_SUITE(decode_instance_fuzz_findings)
+
+BOOST_AUTO_TEST_CASE(date_times_beyond_the_utc_years_are_refused_and_the_rest_round_trip)
+{
+    using decode_instance_tests::decoded_time_round_trips;
+    BOOST_TEST(!beeos::parse_timestamp("0001-01-01T00:00:00+01:00").has_value());
+    BOOST_TEST(!beeos::parse_timestamp("9999-12-31T23:59:59-01:00").has_value());
+    BOOST_TEST(decoded_time_round_trips("0001-01-01T01:00:00+01:00"));
+    BOOST_TEST(decoded_time_round_trips("9999-12-31T22:59:59-01:00"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
