@@ -48,7 +48,7 @@ private:
             }
             ++spilled_;
         }
-        return ::operator new(n, std::align_val_t(align));
+        return allocate_on_heap(n, align);
     }
 
     void do_deallocate(void* p, std::size_t n, std::size_t align) override
@@ -59,9 +59,23 @@ private:
 
     // Out of line: inlined next to a pointer into the buffer, GCC warns (-Wfree-nonheap-object)
     // about a delete that `in_buffer` rules out.
-    [[gnu::noinline]] static void free_from_heap(void* p, std::size_t n, std::size_t align) noexcept
+    // Boost.JSON 1.81 frees a pending key of an unfinished parse with alignment 16 after
+    // allocating it with alignment 1: the alignment of a deallocation cannot be trusted to
+    // match. Every block of ordinary alignment comes from the plain operator new, so a plain
+    // delete frees it whatever alignment is passed.
+    static void* allocate_on_heap(std::size_t n, std::size_t align)
     {
-        ::operator delete(p, n, std::align_val_t(align));
+        if (align <= __STDCPP_DEFAULT_NEW_ALIGNMENT__)
+            return ::operator new(n);
+        return ::operator new(n, std::align_val_t(align));
+    }
+
+    [[gnu::noinline]] static void free_from_heap(void* p, std::size_t, std::size_t align) noexcept
+    {
+        if (align <= __STDCPP_DEFAULT_NEW_ALIGNMENT__)
+            ::operator delete(p);
+        else
+            ::operator delete(p, std::align_val_t(align));
     }
 
     bool do_is_equal(const boost::json::memory_resource& other) const noexcept override { return this == &other; }

@@ -79,9 +79,12 @@ endpoint parse_base_url(std::string_view base_url)
 
     if (u.has_port())
     {
-        if (u.port().empty() || u.port_number() == 0)
-            throw std::invalid_argument("client_options.base_url has an invalid port");
-        ep.port = u.port();
+        // port_number() is 16 bits wide and wraps: check the text itself.
+        const auto text = u.port();
+        if (text.empty() || text.size() > 5 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+            std::stoul(std::string(text)) == 0 || std::stoul(std::string(text)) > 65535)
+            throw std::invalid_argument("client_options.base_url has an invalid port (1 to 65535)");
+        ep.port = text;
     }
     else
     {
@@ -94,6 +97,10 @@ endpoint parse_base_url(std::string_view base_url)
 
     // Keep the prefix as the user encoded it, minus trailing slashes: `https://h/gw/` is `/gw`.
     std::string prefix(u.encoded_path());
+    // A path right after the authority always starts with '/'; anything else means the host or
+    // port ran on into text (`https://h:443abc`) that would be glued to every request target.
+    if (!prefix.empty() && prefix.front() != '/')
+        throw std::invalid_argument("client_options.base_url has text after the host or port that is not a path");
     while (!prefix.empty() && prefix.back() == '/')
         prefix.pop_back();
     ep.path_prefix = std::move(prefix);

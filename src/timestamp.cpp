@@ -95,8 +95,15 @@ std::optional<timestamp> parse_timestamp(std::string_view s) noexcept
     if (!ymd.ok())
         return std::nullopt;
 
-    // Subtracting the offset converts local time to UTC: 10:00+02:00 is 08:00Z.
-    return timestamp{sys_days{ymd}} + hours{h} + minutes{mi} + seconds{sec} + microseconds{micros} - offset;
+    // Subtracting the offset converts local time to UTC: 10:00+02:00 is 08:00Z. An offset can
+    // carry the first or last hours of the range into year 0000 or 10000: those are refused
+    // too, so that every accepted time formats back (format_timestamp writes four digits).
+    const timestamp t = timestamp{sys_days{ymd}} + hours{h} + minutes{mi} + seconds{sec} + microseconds{micros} - offset;
+    constexpr auto first = sys_days{year{1} / January / 1};
+    constexpr auto after_last = sys_days{year{10000} / January / 1};
+    if (t < first || t >= after_last)
+        return std::nullopt;
+    return t;
 }
 
 std::string format_timestamp(timestamp t)

@@ -111,6 +111,18 @@ BOOST_AUTO_TEST_CASE(dot_segment_ids_are_refused)
     BOOST_TEST(!validate_id("x..", detail));
 }
 
+// Found by fuzzing parse_base_url: text glued to the host or port, and ports past 65535.
+BOOST_AUTO_TEST_CASE(text_after_the_authority_must_be_a_path_and_ports_fit_16_bits)
+{
+    BOOST_CHECK_THROW(parse_base_url("https://h:443abc/"), std::invalid_argument);
+    BOOST_CHECK_THROW(parse_base_url("http://1.2.3.4.5/"), std::invalid_argument);
+    BOOST_CHECK_THROW(parse_base_url("http://h:80443"), std::invalid_argument);
+    BOOST_CHECK_THROW(parse_base_url("http://h:65536"), std::invalid_argument);
+    BOOST_CHECK_THROW(parse_base_url("http://h:0"), std::invalid_argument);
+    BOOST_TEST(parse_base_url("http://h:65535/gw").port == "65535");
+    BOOST_TEST(parse_base_url("http://h:8080/gw").path_prefix == "/gw");
+}
+
 BOOST_AUTO_TEST_CASE(a_host_that_decodes_to_control_characters_is_refused)
 {
     // Percent-decoding a reg-name can yield CR LF, which would split the Host header.
