@@ -152,6 +152,7 @@ struct client_access
 {
     static client make(boost::asio::any_io_executor ex, client_options opts, client_hooks hooks);
     static client_impl& impl(const client& c) { return *c.impl_; }
+    static std::shared_ptr<client_impl> shared_impl(const client& c) { return c.impl_; }
 };
 
 }  // namespace beeos::detail

@@ -7,6 +7,7 @@
 #include <beeos/client.hpp>
 #include <beeos/waiter.hpp>
 
+#include "client_impl.hpp"
 #include "completion.hpp"
 #include "sanitise.hpp"
 
@@ -59,6 +60,15 @@ public:
 
 constexpr wait_category_impl the_wait_category;
 
+// Server text in a wait's message: scrubbed of the client's credentials first, then cut, so
+// that a token an instance echoes across the cut cannot leave its head behind.
+std::string redacted(const detail::client_impl& impl, std::string_view text)
+{
+    std::string out(text);
+    impl.redact(out);
+    return out;
+}
+
 std::string quoted(std::string_view text)
 {
     std::string out = "\"";
@@ -68,16 +78,19 @@ std::string quoted(std::string_view text)
 }
 
 // "status provisioning, desired running, connectivity offline[, error "..."]"
-std::string describe(const instance& i)
+std::string describe(const detail::client_impl& impl, const instance& i)
 {
     std::string out = "status ";
-    out += i.status == instance_status::unknown && !i.status_text.empty() ? std::string_view(i.status_text) : to_string(i.status);
+    if (i.status == instance_status::unknown && !i.status_text.empty())
+        append_sanitised(out, redacted(impl, i.status_text), 64);
+    else
+        out += to_string(i.status);
     out += ", desired ";
     out += to_string(i.desired_status);
     out += ", connectivity ";
     out += to_string(i.connectivity);
     if (!i.error_message.empty())
-        out += ", error " + quoted(i.error_message);
+        out += ", error " + quoted(redacted(impl, i.error_message));
     return out;
 }
 
@@ -131,9 +144,11 @@ asio::awaitable<void> wait_coro(
     wait_condition cond,
     clock_type::duration timeout,
     wait_options opts,
-    std::shared_ptr<wait_state> st
+    std::shared_ptr<wait_state> st,
+    std::shared_ptr<const detail::client_impl> client_state
 )
 {
+    const detail::client_impl& impl = *client_state;
     // Every cancellation type ends the wait; errors are reported as codes, not exceptions.
     co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
     co_await asio::this_coro::throw_if_cancelled(false);
@@ -160,7 +175,7 @@ asio::awaitable<void> wait_coro(
         st->ec = wait_errc::deadline_passed;
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count();
         st->info.detail = what + " did not hold within " + std::to_string(ms) + " ms (" + std::to_string(polls) + (polls == 1 ? " poll" : " polls") +
-                          "; " + (st->last_seen ? "last seen: " + describe(*st->last_seen) : std::string("no poll succeeded")) + ")";
+                          "; " + (st->last_seen ? "last seen: " + describe(impl, *st->last_seen) : std::string("no poll succeeded")) + ")";
         st->info.cause = last_poll_ec;
     };
     auto fail_cancelled = [&] {
@@ -207,8 +222,8 @@ asio::awaitable<void> wait_coro(
                 {
                     st->ec = wait_errc::condition_unreachable;
                     st->info.detail = what + " cannot hold: ";
-                    append_sanitised(st->info.detail, *why, 300);
-                    st->info.detail += " (last seen: " + describe(inst) + ")";
+                    append_sanitised(st->info.detail, redacted(impl, *why), 300);
+                    st->info.detail += " (last seen: " + describe(impl, inst) + ")";
                     co_return;
                 }
             }
@@ -270,7 +285,8 @@ wait_condition running_and_online()
         if (i.status == instance_status::terminated)
             return "status is terminated";
         if (!i.error_message.empty())
-            return "the instance reports an error: " + quoted(i.error_message);
+            // Whole: the waiter scrubs the reason of credentials before it cuts it.
+            return "the instance reports an error: \"" + i.error_message + "\"";
         if (i.desired_status != desired_state::unknown && i.desired_status != desired_state::running)
             return "desired status is " + std::string(to_string(i.desired_status));
         return std::nullopt;
@@ -360,7 +376,7 @@ void async_wait_until_erased(
     }
     asio::co_spawn(
         st->strand,
-        wait_coro(&c, std::move(id), std::move(cond), timeout, opts, st),
+        wait_coro(&c, std::move(id), std::move(cond), timeout, opts, st, detail::client_access::shared_impl(c)),
         asio::bind_cancellation_slot(
             st->signal.slot(),
             [st, info, last_seen, fallback, h = std::move(handler)](std::exception_ptr ep) mutable {
