@@ -4,6 +4,7 @@
 // a name service that hangs, interim responses, answers for another request, echoed tokens,
 // framing conflicts, dribbled headers. Real TLS to the simulator on 127.0.0.1.
 #include "gateway_fixture.hpp"
+#include "raw_server.hpp"
 
 #include "client_impl.hpp"
 
@@ -16,6 +17,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
+#include <limits>
 #include <thread>
 
 namespace asio = boost::asio;
@@ -147,6 +149,33 @@ BOOST_AUTO_TEST_CASE(concurrent_connections_share_one_lookup)
     BOOST_TEST(ok == 8);
     BOOST_TEST(dns.lookups->load() == 1);
     BOOST_TEST(f.gw.get_stats().tls_handshakes == 8u);
+}
+
+// A Content-Length that no allocator can satisfy must not throw out of a parser callback (the
+// exception would escape io_context::run() and leave the call hanging with its pool slot).
+BOOST_AUTO_TEST_CASE(a_body_too_large_for_memory_is_an_error_not_an_exception)
+{
+    beeos::test::raw_http_server server([](const std::string& head, int n) -> std::string {
+        if (n == 1)
+            return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4611686018427387903\r\n\r\n{";
+        return beeos::test::instance_response(beeos::test::requested_id(head));
+    });
+    asio::io_context io;
+    beeos::client_options o;
+    o.base_url = server.url();
+    o.max_body_bytes = std::numeric_limits<std::size_t>::max();  // "no limit": only memory is
+    o.max_connections = 1;
+    beeos::client c{io.get_executor(), o};
+    run_test_coroutine(io, [](beeos::client& c) -> asio::awaitable<void> {
+        beeos::error_info info;
+        auto [ec, inst] = co_await c.async_get_instance("inst_1", info, asio::as_tuple(asio::use_awaitable));
+        BOOST_TEST((ec == errc::body_too_large), ec.message());
+        BOOST_TEST(info.detail.find("memory") != std::string::npos, info.detail);
+        // The pool slot came back: the next call gets a connection (a new one) and its answer.
+        beeos::instance next = co_await c.get_instance("inst_2");
+        BOOST_TEST(next.id == "inst_2");
+    }(c));
+    BOOST_TEST(server.connections() == 2);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -29,12 +29,13 @@ struct burst
 {
     int ok = 0, failed = 0, done = 0;
     std::vector<error_code> errors;
+    beeos::error_info info;  // of the last failure
 
     void start(beeos::client& c, int n, int first_id = 0)
     {
         for (int i = 0; i < n; ++i)
         {
-            c.async_get_instance("inst_" + std::to_string(first_id + i), [this](error_code ec, beeos::instance) {
+            c.async_get_instance("inst_" + std::to_string(first_id + i), info, [this](error_code ec, beeos::instance) {
                 ++done;
                 if (ec)
                 {
@@ -53,6 +54,47 @@ struct burst
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(rate_limit)
+
+// The outside report: at 20/s with a 1 s deadline, 200 calls at once left 21 successes and a
+// limiter that refused everything afterwards, also after the load stopped. Refusals now take
+// no turn: the limiter keeps sending at its rate, and is idle again once the load is gone.
+BOOST_AUTO_TEST_CASE(overload_never_locks_the_limiter_out)
+{
+    gateway_fixture f;
+    asio::io_context io;
+    auto opts = f.options();
+    opts.max_connections = 8;
+    opts.rate_limit.requests_per_second = 20;
+    opts.rate_limit.burst = 1;
+    opts.retry.total_timeout = 1s;
+    beeos::client c{io.get_executor(), opts};
+
+    burst b;
+    b.start(c, 200);
+    BOOST_REQUIRE(beeos::test::run_until(io, [&] { return b.done == 200; }, 10s));
+    // Within the second: the turns at 0, 50, ..., 1000 ms, less what a slow first handshake
+    // costs of the deadline.
+    BOOST_TEST(b.ok >= 15);
+    BOOST_TEST(b.ok <= 21);
+    BOOST_TEST(f.gw.get_stats().requests == std::size_t(b.ok));  // a refusal sends nothing
+    for (auto& e : b.errors)
+        BOOST_TEST((e == errc::timeout));
+
+    // 2.5 s later every spaced call goes through.
+    beeos::test::run_until(io, [] { return false; }, 2500ms);
+    int spaced_ok = 0;
+    for (int i = 0; i < 5; ++i)
+    {
+        burst one;
+        one.start(c, 1, 900 + i);
+        BOOST_REQUIRE(beeos::test::run_until(io, [&] { return one.done == 1; }, 5s));
+        spaced_ok += one.ok;
+        for (auto& e : one.errors)
+            BOOST_TEST_MESSAGE("spaced call " << i << ": " << beeos::format_error(e, one.info));
+        beeos::test::run_until(io, [] { return false; }, 200ms);
+    }
+    BOOST_TEST(spaced_ok == 5);
+}
 
 BOOST_AUTO_TEST_CASE(measured_rate_stays_within_ten_percent_of_the_target)
 {
