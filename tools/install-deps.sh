@@ -5,6 +5,8 @@ set -euo pipefail
 
 packages=(g++ cmake make pkg-config libssl-dev
           libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev)
+# The integration suite talks to a real Node.js HTTPS server (1xx interim responses).
+command -v node >/dev/null || packages+=(nodejs)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
