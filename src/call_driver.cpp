@@ -30,7 +30,7 @@ double unit_random()
     return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
 }
 
-void record_internal_error(std::exception_ptr ep, error_code& ec, error_info& info) noexcept
+void record_internal_error(const std::exception_ptr& ep, error_code& ec, error_info& info) noexcept
 {
     ec = errc::protocol;
     try
@@ -87,7 +87,7 @@ struct exchange_done
     std::shared_ptr<client_impl> self;
     std::shared_ptr<call_state> call;
 
-    void operator()(std::exception_ptr ep)
+    void operator()(const std::exception_ptr& ep)
     {
         auto& c = *call;
         c.current = call_state::phase::idle;

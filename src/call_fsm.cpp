@@ -2,6 +2,7 @@
 #include "call_fsm.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 namespace beeos::detail {
@@ -18,7 +19,7 @@ std::string call_fsm::rate_text() const
 {
     // Whole requests per second read best; a backed-off rate below 1/s keeps its fraction.
     double r = limiter_->current_rate();
-    std::string s = r >= 10 ? std::to_string(static_cast<long long>(r + 0.5)) : std::to_string(r);
+    std::string s = r >= 10 ? std::to_string(std::llround(r)) : std::to_string(r);
     return "the client-side rate limit (" + s + " requests/s)";
 }
 

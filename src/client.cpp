@@ -238,7 +238,7 @@ void page_call::deliver()
 // ---------------------------------------------------------------------------------------------
 // client_impl
 
-client_impl::client_impl(asio::any_io_executor ex, client_options opts, client_hooks hooks)
+client_impl::client_impl(asio::any_io_executor ex, client_options opts, const client_hooks& hooks)
     : ex_(std::move(ex)),
       settings_((validate(opts), make_settings(opts, hooks))),
       token_(std::move(opts.token)),
@@ -461,24 +461,26 @@ void client_impl::start_shutdown(shutdown_mode mode, asio::any_completion_handle
     if (mode == shutdown_mode::cancel)
         cancel_calls();
     bool goodbye = false;
-    bool already_closed = false;
+    std::optional<handler_box<void(error_code)>> closed_already;
     {
         std::lock_guard lock(calls_mtx_);
-        switch (shutdown_)
+        if (shutdown_ == shutdown_phase::closed)
         {
-        case shutdown_phase::open:
-            shutdown_ = calls_.empty() ? shutdown_phase::saying_goodbye : shutdown_phase::draining;
-            goodbye = shutdown_ == shutdown_phase::saying_goodbye;
+            closed_already.emplace(std::move(handler));
+        }
+        else
+        {
+            if (shutdown_ == shutdown_phase::open)
+            {
+                shutdown_ = calls_.empty() ? shutdown_phase::saying_goodbye : shutdown_phase::draining;
+                goodbye = shutdown_ == shutdown_phase::saying_goodbye;
+            }
             shutdown_waiters_.emplace_back(std::move(handler));
-            break;
-        case shutdown_phase::draining:
-        case shutdown_phase::saying_goodbye: shutdown_waiters_.emplace_back(std::move(handler)); break;
-        case shutdown_phase::closed: already_closed = true; break;
         }
     }
-    if (already_closed)
+    if (closed_already)
     {
-        post_completion(std::move(handler), ex_, error_code{});
+        post_completion(std::move(closed_already->handler), ex_, error_code{});
         return;
     }
     if (goodbye)
@@ -488,7 +490,7 @@ void client_impl::start_shutdown(shutdown_mode mode, asio::any_completion_handle
 void client_impl::start_goodbye()
 {
     auto self = shared_from_this();
-    asio::co_spawn(asio::make_strand(ex_), say_goodbye(self), [self](std::exception_ptr) {
+    asio::co_spawn(asio::make_strand(ex_), say_goodbye(self), [self](const std::exception_ptr&) {
         std::list<handler_box<void(error_code)>> waiters;
         {
             std::lock_guard lock(self->calls_mtx_);
@@ -510,9 +512,9 @@ asio::awaitable<void> client_impl::say_goodbye(std::shared_ptr<client_impl> self
         co_await conn->async_close_gracefully(deadline);
 }
 
-client client_access::make(asio::any_io_executor ex, client_options opts, client_hooks hooks)
+client client_access::make(asio::any_io_executor ex, client_options opts, const client_hooks& hooks)
 {
-    return client(std::make_shared<client_impl>(std::move(ex), std::move(opts), std::move(hooks)));
+    return client(std::make_shared<client_impl>(std::move(ex), std::move(opts), hooks));
 }
 
 }  // namespace detail
@@ -525,11 +527,11 @@ namespace {
 asio::awaitable<instance> get_instance_coro(std::shared_ptr<detail::client_impl> impl, std::string id, std::optional<retry_policy> policy)
 {
     error_info info;
-    auto start = [impl](auto handler, std::string call_id, std::optional<retry_policy> call_policy, error_info* call_info) {
-        impl->start_get_instance(std::move(call_id), std::move(call_policy), call_info, std::move(handler));
+    auto start = [impl](auto handler, std::string&& call_id, std::optional<retry_policy> call_policy, error_info* call_info) {
+        impl->start_get_instance(std::move(call_id), call_policy, call_info, std::move(handler));
     };
     auto token = asio::as_tuple(asio::use_awaitable);
-    auto [ec, inst] = co_await asio::async_initiate<decltype(token), client::get_instance_signature>(start, token, std::move(id), std::move(policy), &info);
+    auto [ec, inst] = co_await asio::async_initiate<decltype(token), client::get_instance_signature>(start, token, std::move(id), policy, &info);
     if (ec)
         throw error(ec, std::move(info));
     co_return std::move(inst);

@@ -52,7 +52,7 @@ struct client_hooks
 class client_impl : public std::enable_shared_from_this<client_impl>
 {
 public:
-    client_impl(boost::asio::any_io_executor ex, client_options opts, client_hooks hooks = {});
+    client_impl(boost::asio::any_io_executor ex, client_options opts, const client_hooks& hooks = {});
     ~client_impl();
 
     const boost::asio::any_io_executor& executor() const noexcept { return ex_; }
@@ -150,7 +150,7 @@ private:
 /// How the tests reach a client's internals and build one with hooks.
 struct client_access
 {
-    static client make(boost::asio::any_io_executor ex, client_options opts, client_hooks hooks);
+    static client make(boost::asio::any_io_executor ex, client_options opts, const client_hooks& hooks);
     static client_impl& impl(const client& c) { return *c.impl_; }
     static std::shared_ptr<client_impl> shared_impl(const client& c) { return c.impl_; }
 };

@@ -94,7 +94,7 @@ public:
         where_ = settings_->ep.host + ":" + settings_->ep.port;
     }
 
-    static constexpr std::size_t read_buffer_bytes = 16 * 1024;
+    static constexpr std::size_t read_buffer_bytes = std::size_t{16} * 1024;
 
     asio::awaitable<void> async_connect(clock_type::time_point deadline, error_code& ec, error_info& info) override
     {

@@ -170,8 +170,8 @@ private:
 /// Limits of one exchange, from `connection_settings`.
 struct exchange_limits
 {
-    std::size_t max_header_bytes = 64 * 1024;
-    std::size_t max_body_bytes = 8 * 1024 * 1024;
+    std::size_t max_header_bytes = std::size_t{64} * 1024;
+    std::size_t max_body_bytes = std::size_t{8} * 1024 * 1024;
 };
 
 /// What one exchange saw, before it is put in beeos terms by `classify_exchange`.

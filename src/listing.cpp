@@ -37,7 +37,7 @@ namespace {
 asio::awaitable<instance_page> list_page_coro(std::shared_ptr<detail::client_impl> impl, list_filter filter, std::uint32_t page)
 {
     error_info info;
-    auto start = [impl](auto handler, list_filter f, std::uint32_t p, error_info* i) {
+    auto start = [impl](auto handler, list_filter&& f, std::uint32_t p, error_info* i) {
         impl->start_list_page(std::move(f), p, i, std::move(handler));
     };
     auto token = asio::as_tuple(asio::use_awaitable);

@@ -252,13 +252,11 @@ void lookup_runner::serve_stream()
         item = std::move(ready_.front());
         ready_.pop_front();
     }
-    else if (!finished() && !cancelled_)
-    {
-        return;  // wait for the next completion
-    }
     else if (!finished())
     {
-        return;  // cancelled: wait until the cancelled lookups are back, then report the end
+        // Wait for the next completion; when cancelled, until the cancelled lookups are back,
+        // then report the end.
+        return;
     }
     pending_wait_ = 0;
     auto h = std::move(*stream_handler_);

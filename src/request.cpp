@@ -70,8 +70,11 @@ endpoint parse_base_url(std::string_view base_url)
             }))
             throw std::invalid_argument("client_options.base_url has a host with characters a DNS name cannot have");
         break;
-    case boost::urls::host_type::ipv4: ep.host = u.host_address(); ep.host_is_ip = true; break;
-    case boost::urls::host_type::ipv6: ep.host = u.host_address(); ep.host_is_ip = true; break;
+    case boost::urls::host_type::ipv4:
+    case boost::urls::host_type::ipv6:
+        ep.host = u.host_address();
+        ep.host_is_ip = true;
+        break;
     default: throw std::invalid_argument("client_options.base_url has no usable host");
     }
     if (ep.host.empty())

@@ -379,7 +379,7 @@ void async_wait_until_erased(
         wait_coro(&c, std::move(id), std::move(cond), timeout, opts, st, detail::client_access::shared_impl(c)),
         asio::bind_cancellation_slot(
             st->signal.slot(),
-            [st, info, last_seen, fallback, h = std::move(handler)](std::exception_ptr ep) mutable {
+            [st, info, last_seen, fallback, h = std::move(handler)](const std::exception_ptr& ep) mutable {
                 st->done = true;
                 if (ep)
                 {

@@ -138,10 +138,10 @@ struct client_options
 
     /// Largest response body accepted; a larger one fails with `errc::body_too_large` without
     /// buffering the rest, and its connection is closed.
-    std::size_t max_body_bytes = 8u * 1024u * 1024u;
+    std::size_t max_body_bytes = std::size_t{8} * 1024 * 1024;
 
     /// Largest response header block accepted (`errc::headers_too_large`).
-    std::size_t max_header_bytes = 64u * 1024u;
+    std::size_t max_header_bytes = std::size_t{64} * 1024;
 
     /// Prepended to the `User-Agent` header before the library's own `beeos-cpp/<version>`.
     std::string user_agent;
