@@ -11,6 +11,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -425,6 +426,70 @@ BOOST_AUTO_TEST_CASE(racing_calls_against_timers_on_four_threads)
     BOOST_TEST(counts.ok.load() > 0);
     BOOST_TEST(counts.cancelled.load() > 0);
     BOOST_TEST_MESSAGE("get_instance || timer on 4 threads: " << counts.ok.load() << " ok, " << counts.cancelled.load() << " cancelled");
+}
+
+// Shutdowns (graceful, cancelling, close, destruction) in the middle of bursts, on 4 threads:
+// every call and every shutdown completes exactly once, and the io_context runs dry.
+BOOST_AUTO_TEST_CASE(shutdowns_during_bursts_on_four_threads)
+{
+    constexpr int rounds = 200;
+    constexpr int calls = 100;
+    std::atomic<int> completed{0}, shutdowns{0}, wrong{0};
+    for (int round = 0; round < rounds; ++round)
+    {
+        asio::io_context io;
+        fake_network net;
+        std::atomic<int> served{0};
+        net.reply = [&](std::string_view id, int, int) {
+            auto r = fake_network::ok(id);
+            r.delay = std::chrono::milliseconds(served++ % 4);
+            return r;
+        };
+        beeos::client_options o;
+        o.max_connections = 8;
+        o.retry.initial_backoff = 1ms;
+        std::optional<beeos::client> c(beeos::test::make_fake_client(io.get_executor(), net, o));
+        std::atomic<int> this_round{0};
+        for (int i = 0; i < calls; ++i)
+        {
+            std::string id = "inst_" + std::to_string(i % 30);  // some coalesce
+            c->async_get_instance(id, [&, id](error_code ec, beeos::instance inst) {
+                ++completed;
+                ++this_round;
+                if (!ec && inst.id != id)
+                    ++wrong;
+            });
+        }
+        // Kept busy until the shutdown is asked for, so that it meets calls in every state.
+        auto guard = asio::make_work_guard(io);
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; ++t)
+            threads.emplace_back([&] { io.run_for(20s); });
+        std::this_thread::sleep_for(std::chrono::microseconds(200 * (round % 10)));
+        switch (round % 4)
+        {
+        case 0: c->async_shutdown(beeos::shutdown_mode::graceful, [&](error_code) { ++shutdowns; }); break;
+        case 1:
+            c->async_shutdown(beeos::shutdown_mode::cancel, [&](error_code) { ++shutdowns; });
+            c->async_shutdown(beeos::shutdown_mode::graceful, [&](error_code) { ++shutdowns; });
+            break;
+        case 2:
+            c->close();
+            shutdowns += 1;
+            break;
+        case 3:
+            asio::post(io, [&] { c.reset(); });  // destroyed mid-flight, from an io thread
+            shutdowns += 1;
+            break;
+        }
+        guard.reset();
+        for (auto& t : threads)
+            t.join();  // run_for returns once everything completed: nothing keeps it alive
+        BOOST_TEST(this_round.load() == calls, "round " << round);
+    }
+    BOOST_TEST(completed.load() == rounds * calls);
+    BOOST_TEST(shutdowns.load() == rounds + rounds / 4);
+    BOOST_TEST(wrong.load() == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
