@@ -1,13 +1,14 @@
 // Copyright (c) 2026 The beeos authors. Distributed under the Boost Software License, Version 1.0.
 //
-// watcher_impl: an id table (slots in a deque, an index by id), an indexed min-heap of due
-// times, one timer and a run loop on a strand. Polls go through the client's public
-// async_get_instance; their completions, also on the strand, update the table and produce the
-// events. Only the client's public API is used.
+// watcher_impl: the glue between a watch_schedule (what to poll when, which event a result
+// gives) and I/O: one mutex around the schedule, one timer and a run loop on a strand. Polls go
+// through the client's public async_get_instance; their completions, also on the strand, hand
+// the result to the schedule and deliver the event. Only the client's public API is used.
 #include <beeos/client.hpp>
 #include <beeos/watcher.hpp>
 
 #include "completion.hpp"
+#include "watch_schedule.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -20,14 +21,14 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <chrono>
 #include <cstdint>
-#include <deque>
-#include <limits>
+#include <memory>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <random>
-#include <stdexcept>
-#include <unordered_map>
+#include <vector>
 
 namespace asio = boost::asio;
 using boost::system::error_code;
@@ -49,89 +50,40 @@ std::string_view to_string(watch_event::kind k) noexcept
 namespace detail {
 namespace {
 
-constexpr std::uint32_t npos = std::numeric_limits<std::uint32_t>::max();
-constexpr std::int64_t never = std::numeric_limits<std::int64_t>::max();
-
-// 2^32 / golden ratio: k * golden (mod 2^32) is the Weyl sequence frac(k / phi), whose first N
-// points split the circle into gaps of at most three sizes (the three-gap theorem), the
-// largest under 2.7 / N. So N ids added in any number of steps are spread evenly.
-constexpr std::uint32_t golden = 2654435769u;
-
-constexpr std::size_t default_max_in_flight = 64;
+constexpr std::int64_t never = watch_schedule::never;
 
 std::int64_t now_ns() noexcept
 {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// One engine per thread: watchers on different threads, each drawing under its own mutex,
+// never share one.
 double unit_random()
 {
     thread_local std::minstd_rand engine{std::random_device{}()};
     return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
 }
 
-watch_options validate(watch_options o)
-{
-    if (o.interval <= std::chrono::milliseconds::zero())
-        throw std::invalid_argument("watch_options.interval must be positive");
-    if (!(o.jitter >= 0.0 && o.jitter <= 1.0))
-        throw std::invalid_argument("watch_options.jitter must be in [0, 1]");
-    if (o.max_in_flight == 0)
-        o.max_in_flight = default_max_in_flight;
-    return o;
-}
-
-// One watched id. Kept small: this is the per-id cost of the watcher.
-struct watch_slot
-{
-    std::string id;
-    instance_snapshot snap;
-    std::uint32_t heap_pos = npos;  // index in heap_, npos while in flight or unused
-    std::uint32_t phase = 0;        // offset within the interval, in 2^-32 units
-    std::uint32_t gen = 0;          // bumped by remove and re-add: a poll of an older gen is stale
-    bool live = false;              // watched (in index_ and counted)
-    bool in_flight = false;
-    bool has_snapshot = false;
-    bool in_error = false;
-};
-
-struct heap_entry
-{
-    std::int64_t due;  // steady_clock, ns
-    std::uint32_t slot;
-};
-
-// One outstanding poll: its cancellation signal and the error_info the client fills. At most
-// max_in_flight of them exist; they are reused.
+// One outstanding poll: its cancellation signal, the error_info the client fills and the
+// schedule's ticket. At most max_in_flight of them exist; they are reused.
 struct poll_ctx
 {
     asio::cancellation_signal signal;
     error_info info;
-    std::uint32_t slot = 0;
-    std::uint32_t gen = 0;
+    watch_schedule::poll ticket;
     bool busy = false;
-};
-
-struct pending_poll
-{
-    std::uint32_t slot;
-    std::uint32_t gen;
-    std::string id;
 };
 
 }  // namespace
 
+// Lock order: mtx_ is the only lock, and nothing is called under it that could take another
+// lock of ours or run a handler: schedule bookkeeping, flags and asio::post only.
 class watcher_impl : public std::enable_shared_from_this<watcher_impl>
 {
 public:
     watcher_impl(client& c, watch_options opts)
-        : client_(&c),
-          ex_(c.get_executor()),
-          strand_(asio::make_strand(ex_)),
-          opts_(validate(opts)),
-          interval_ns_(std::chrono::duration_cast<std::chrono::nanoseconds>(opts_.interval).count()),
-          epoch_(now_ns() - interval_ns_),  // every "now" is after every phase's first grid point
-          timer_(strand_)
+        : client_(&c), ex_(c.get_executor()), strand_(asio::make_strand(ex_)), sched_(opts, unit_random, now_ns()), timer_(strand_)
     {
     }
 
@@ -140,18 +92,18 @@ public:
     bool add(std::string_view id)
     {
         std::lock_guard lock(mtx_);
-        bool added = add_locked(id, now_ns());
+        bool added = sched_.add(id, now_ns());
         wake_if_earlier_locked();
         return added;
     }
 
-    std::size_t add_many(std::vector<std::string> ids)
+    std::size_t add_many(const std::vector<std::string>& ids)
     {
         std::lock_guard lock(mtx_);
         auto now = now_ns();
         std::size_t n = 0;
         for (auto& id : ids)
-            n += add_locked(id, now) ? 1 : 0;
+            n += sched_.add(id, now) ? 1 : 0;
         wake_if_earlier_locked();
         return n;
     }
@@ -159,59 +111,82 @@ public:
     bool remove(std::string_view id)
     {
         std::lock_guard lock(mtx_);
-        auto it = index_.find(id);
-        if (it == index_.end() || !slots_[it->second].live)
-            return false;
-        std::uint32_t idx = it->second;
-        watch_slot& s = slots_[idx];
-        s.live = false;
-        ++s.gen;
-        --live_count_;
-        if (s.heap_pos != npos)
-            heap_erase(s.heap_pos);
-        if (!s.in_flight)
-            release_locked(idx);
-        // else: the poll's completion releases the slot (or finds it revived by add).
-        return true;
+        return sched_.remove(id);
     }
 
     bool contains(std::string_view id) const
     {
         std::lock_guard lock(mtx_);
-        auto it = index_.find(id);
-        return it != index_.end() && slots_[it->second].live;
+        return sched_.contains(id);
     }
 
     std::size_t size() const
     {
         std::lock_guard lock(mtx_);
-        return live_count_;
+        return sched_.size();
     }
 
-    void stop() { request_stop({}); }
+    void stop() { request_stop({}, any_run); }
 
     void start_run(watcher::event_handler on_event, asio::any_completion_handler<watcher::run_signature> handler)
     {
-        auto self = shared_from_this();
+        bool refused = false;
+        std::uint64_t run = 0;
         {
             std::lock_guard lock(mtx_);
             if (running_)
+                refused = true;
+            else
             {
-                complete(std::move(handler), asio::error::already_started);
-                return;
+                running_ = true;
+                run = ++run_id_;
             }
-            running_ = true;
         }
+        if (refused)
+        {
+            // Posted: the caller may react (stop(), another call) as soon as it resumes.
+            detail::post_completion(std::move(handler), ex_, error_code(asio::error::already_started));
+            return;
+        }
+        // Installed here, before anything can complete, and never cleared or replaced: the
+        // slot belongs to the caller, who may emit on it from another thread at any time, also
+        // after the run completed, and who installs its next operation's handler over ours.
         auto user_slot = asio::get_associated_cancellation_slot(handler);
         if (user_slot.is_connected())
+            user_slot.assign(run_canceller{weak_from_this(), run});
+        auto self = shared_from_this();
+        asio::co_spawn(
+            strand_, run_loop(self, std::move(on_event)), run_completion{self, handler_box<watcher::run_signature>(std::move(handler))}
+        );
+    }
+
+private:
+    static constexpr std::uint64_t any_run = 0;  // run ids start at 1
+
+    // The caller's cancellation handler. Runs on any thread, at any time: it holds only a
+    // weak_ptr (a handler left in the caller's slot must not keep the watcher alive), and it
+    // stops nothing but the run it was installed for.
+    struct run_canceller
+    {
+        std::weak_ptr<watcher_impl> impl;
+        std::uint64_t run;
+        void operator()(asio::cancellation_type) const
         {
-            // Cancellation may be emitted from any thread: hop to the strand first. Every type
-            // ends the run; there is nothing partial to keep.
-            user_slot.assign([self](asio::cancellation_type) { self->request_stop(errc::cancelled); });
+            // Every type ends the run; there is nothing partial to keep.
+            if (auto self = impl.lock())
+                self->request_stop(errc::cancelled, run);
         }
-        asio::co_spawn(strand_, run_loop(self, std::move(on_event)), [self, user_slot, h = std::move(handler)](std::exception_ptr ep) mutable {
-            if (user_slot.is_connected())
-                user_slot.clear();
+    };
+
+    // The run loop's completion, on the strand: resets the run's flags and completes the
+    // caller's handler, dispatched (the run loop is a coroutine: this is never inside
+    // async_run). bad_alloc is the one exception the loop's own code throws.
+    struct run_completion
+    {
+        std::shared_ptr<watcher_impl> self;
+        handler_box<watcher::run_signature> box;
+        void operator()(const std::exception_ptr& ep)
+        {
             error_code ec;
             {
                 std::lock_guard lock(self->mtx_);
@@ -230,24 +205,26 @@ public:
                 {
                     ec = asio::error::no_memory;
                 }
+                catch (...)
+                {
+                    // Nothing else throws in the run loop; should it, the run still completes.
+                    ec = make_error_code(boost::system::errc::state_not_recoverable);
+                }
             }
-            self->complete(std::move(h), ec);
-        });
-    }
-
-private:
-    void complete(asio::any_completion_handler<watcher::run_signature> h, error_code ec)
-    {
-        detail::dispatch_completion(std::move(h), ex_, ec);
-    }
+            detail::dispatch_completion(std::move(box.handler), self->ex_, ec);
+        }
+    };
 
     // Any thread. The first reason wins: a stop() after a cancellation still reports it.
-    // Without a run the flag waits for the next one, and the executor is not touched (an idle
-    // watcher may outlive its io_context).
-    void request_stop(error_code why)
+    // Without a run the flag waits for the next one (unless it was meant for a run that has
+    // ended), and the executor is not touched (an idle watcher may outlive its io_context).
+    // The timer is cancelled on the strand, which the run loop's wait is on.
+    void request_stop(error_code why, std::uint64_t run)
     {
         {
             std::lock_guard lock(mtx_);
+            if (run != any_run && (!running_ || run_id_ != run))
+                return;
             if (!stop_requested_)
             {
                 stop_requested_ = true;
@@ -259,184 +236,14 @@ private:
         asio::post(strand_, [self = shared_from_this()] { self->timer_.cancel(); });
     }
 
-    bool add_locked(std::string_view id, std::int64_t now)
-    {
-        if (auto it = index_.find(id); it != index_.end())
-        {
-            watch_slot& s = slots_[it->second];
-            if (s.live)
-                return false;
-            // Removed while its poll was in flight, now added again: start afresh. The poll's
-            // completion finds a newer gen, drops its result and schedules the id.
-            s.live = true;
-            ++s.gen;
-            s.snap = instance_snapshot{};
-            s.has_snapshot = false;
-            s.in_error = false;
-            ++live_count_;
-            return true;
-        }
-        std::uint32_t idx;
-        if (!free_.empty())
-        {
-            idx = free_.back();
-            free_.pop_back();
-        }
-        else
-        {
-            if (slots_.size() >= npos)
-                throw std::length_error("beeos::watcher: too many ids");
-            idx = static_cast<std::uint32_t>(slots_.size());
-            slots_.emplace_back();
-        }
-        watch_slot& s = slots_[idx];
-        s.id.assign(id);
-        s.phase = static_cast<std::uint32_t>(next_phase_++) * golden;
-        ++s.gen;
-        s.live = true;
-        s.in_flight = false;
-        s.has_snapshot = false;
-        s.in_error = false;
-        index_.emplace(std::string_view(s.id), idx);
-        heap_push(idx, next_due(s.phase, now, true));
-        ++live_count_;
-        return true;
-    }
-
-    // The slot goes back to the free list; its memory is released.
-    void release_locked(std::uint32_t idx)
-    {
-        watch_slot& s = slots_[idx];
-        index_.erase(std::string_view(s.id));  // before the id it points into changes
-        s.id = std::string();
-        s.snap = instance_snapshot{};
-        s.has_snapshot = false;
-        s.in_error = false;
-        free_.push_back(idx);
-    }
-
-    // When the id is polled next: a point of its grid (epoch + phase + k * interval) plus a
-    // jitter drawn afresh for each point, so phases stay where they were put (jitter never
-    // accumulates) and the polls form a stationary process: the same rate at every moment.
-    // - After a poll (`first` false): the first grid point after `now`, plus jitter. A poll
-    //   that overran its interval skips the missed points instead of making them up in a burst,
-    //   and the same point is never used twice.
-    // - First poll of a new id or of a run (`first` true): the first poll the stationary
-    //   process would make after `now`: the last grid point at or before `now` if its jitter
-    //   puts it after `now`, else the next one with its own jitter. Starting at "the first grid
-    //   point after now" instead would leave a gap of one jitter span at the start and ramp the
-    //   rate up over it; reusing one draw for both points would bunch the second polls.
-    std::int64_t next_due(std::uint32_t phase, std::int64_t now, bool first) const
-    {
-        // A double's 53 bits place the phase to well under a nanosecond for any sane interval.
-        auto offset = static_cast<std::int64_t>(static_cast<double>(phase) / 4294967296.0 * static_cast<double>(interval_ns_));
-        std::int64_t base = epoch_ + offset;
-        std::int64_t last = base + (now - base) / interval_ns_ * interval_ns_;  // <= now; epoch_ is an interval back
-        if (first)
-        {
-            std::int64_t due = last + draw_jitter();
-            if (due > now)
-                return due;
-        }
-        return last + interval_ns_ + draw_jitter();
-    }
-
-    std::int64_t draw_jitter() const
-    {
-        if (opts_.jitter <= 0)
-            return 0;
-        return static_cast<std::int64_t>(unit_random() * opts_.jitter * static_cast<double>(interval_ns_));
-    }
-
     // Called with the lock held after adds: wakes the run loop if a new id is due before the
     // loop's timer. One post at most per wake, however many ids are added.
     void wake_if_earlier_locked()
     {
-        if (running_ && !wake_posted_ && !heap_.empty() && heap_[0].due < wake_at_)
+        if (running_ && !wake_posted_ && sched_.next_due() < wake_at_)
         {
             wake_posted_ = true;
             asio::post(strand_, [self = shared_from_this()] { self->timer_.cancel(); });
-        }
-    }
-
-    // ---- indexed binary min-heap on due time; each slot knows its position ----
-
-    void heap_set(std::size_t pos, heap_entry e)
-    {
-        heap_[pos] = e;
-        slots_[e.slot].heap_pos = static_cast<std::uint32_t>(pos);
-    }
-
-    void sift_up(std::size_t pos)
-    {
-        heap_entry e = heap_[pos];
-        while (pos > 0)
-        {
-            std::size_t parent = (pos - 1) / 2;
-            if (heap_[parent].due <= e.due)
-                break;
-            heap_set(pos, heap_[parent]);
-            pos = parent;
-        }
-        heap_set(pos, e);
-    }
-
-    void sift_down(std::size_t pos)
-    {
-        heap_entry e = heap_[pos];
-        const std::size_t n = heap_.size();
-        for (;;)
-        {
-            std::size_t child = 2 * pos + 1;
-            if (child >= n)
-                break;
-            if (child + 1 < n && heap_[child + 1].due < heap_[child].due)
-                ++child;
-            if (e.due <= heap_[child].due)
-                break;
-            heap_set(pos, heap_[child]);
-            pos = child;
-        }
-        heap_set(pos, e);
-    }
-
-    void heap_push(std::uint32_t idx, std::int64_t due)
-    {
-        heap_.push_back({due, idx});
-        sift_up(heap_.size() - 1);
-    }
-
-    void heap_erase(std::size_t pos)
-    {
-        slots_[heap_[pos].slot].heap_pos = npos;
-        heap_entry last = heap_.back();
-        heap_.pop_back();
-        if (pos < heap_.size())
-        {
-            heap_set(pos, last);
-            sift_down(pos);
-            sift_up(slots_[last.slot].heap_pos);
-        }
-    }
-
-    std::uint32_t heap_pop()
-    {
-        std::uint32_t idx = heap_[0].slot;
-        heap_erase(0);
-        return idx;
-    }
-
-    // At the start of a run: every id gets its next slot from now, so ids whose due times
-    // passed while nothing ran do not all fire at once.
-    void rebase_locked(std::int64_t now)
-    {
-        std::vector<heap_entry> old;
-        old.swap(heap_);
-        heap_.reserve(old.size());
-        for (const auto& e : old)
-        {
-            slots_[e.slot].heap_pos = npos;
-            heap_push(e.slot, next_due(slots_[e.slot].phase, now, true));
         }
     }
 
@@ -449,9 +256,9 @@ private:
         self->on_event_ = std::move(on_event);
         {
             std::lock_guard lock(self->mtx_);
-            self->rebase_locked(now_ns());
+            self->sched_.rebase(now_ns());
         }
-        std::vector<pending_poll> batch;
+        std::vector<watch_schedule::poll> batch;
         for (;;)
         {
             batch.clear();
@@ -461,22 +268,14 @@ private:
                 self->wake_posted_ = false;
                 if (self->stop_requested_)
                     break;
-                auto now = now_ns();
-                const std::size_t room = self->opts_.max_in_flight - self->in_flight_;
-                while (batch.size() < room && !self->heap_.empty() && self->heap_[0].due <= now)
-                {
-                    std::uint32_t idx = self->heap_pop();
-                    watch_slot& s = self->slots_[idx];
-                    s.in_flight = true;
-                    batch.push_back({idx, s.gen, s.id});
-                }
+                self->sched_.take_due(now_ns() + tick_ns, batch);
                 // At capacity the next wake comes from a completion, not from the clock.
-                if (batch.size() < room && !self->heap_.empty())
-                    wake = self->heap_[0].due;
+                if (self->sched_.room() > 0)
+                    wake = self->sched_.next_due();
                 self->wake_at_ = wake;
             }
             for (auto& p : batch)
-                self->start_poll(p);
+                self->start_poll(std::move(p));
 
             if (wake == never)
                 self->timer_.expires_at(asio::steady_timer::time_point::max());
@@ -491,13 +290,22 @@ private:
         for (auto& c : self->ctxs_)
             if (c->busy)
                 c->signal.emit(asio::cancellation_type::terminal);
-        while (self->in_flight_ > 0)
+        while (self->polls_out() > 0)
         {
             self->timer_.expires_at(asio::steady_timer::time_point::max());
             error_code ignored;
             co_await self->timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
         }
         self->on_event_ = nullptr;
+    }
+
+    // Polls due within this much of now go out in the same wake-up.
+    static constexpr std::int64_t tick_ns = 0;
+
+    std::size_t polls_out() const
+    {
+        std::lock_guard lock(mtx_);
+        return sched_.in_flight();
     }
 
     struct poll_handler
@@ -507,7 +315,7 @@ private:
         void operator()(error_code ec, instance inst) { self->on_poll_done(ctx, ec, std::move(inst)); }
     };
 
-    void start_poll(const pending_poll& p)
+    void start_poll(watch_schedule::poll p)
     {
         std::uint32_t ci;
         if (!free_ctx_.empty())
@@ -521,61 +329,51 @@ private:
             ctxs_.push_back(std::make_unique<poll_ctx>());
         }
         poll_ctx& c = *ctxs_[ci];
-        c.slot = p.slot;
-        c.gen = p.gen;
+        c.ticket = std::move(p);
         c.busy = true;
         c.info.clear();
-        ++in_flight_;
         client_->async_get_instance(
-            p.id, c.info, asio::bind_cancellation_slot(c.signal.slot(), asio::bind_executor(strand_, poll_handler{shared_from_this(), ci}))
+            c.ticket.id,
+            c.info,
+            asio::bind_cancellation_slot(c.signal.slot(), asio::bind_executor(strand_, poll_handler{shared_from_this(), ci}))
         );
     }
 
-    // Strand. Updates the table, then delivers the event last, so a throwing on_event leaves
-    // everything consistent.
+    // Strand. The schedule is updated first and the event delivered last, outside the lock, so
+    // a throwing on_event leaves everything consistent.
     void on_poll_done(std::uint32_t ci, error_code ec, instance inst)
     {
         poll_ctx& c = *ctxs_[ci];
         c.busy = false;
-        --in_flight_;
         free_ctx_.push_back(ci);
 
         std::optional<watch_event> ev;
         bool wake = false;
-        bool newly_stopped = false;
         {
             std::lock_guard lock(mtx_);
-            watch_slot& s = slots_[c.slot];
-            s.in_flight = false;
-            if (!s.live)
+            const auto now = now_ns();
+            bool newly_stopped = false;
+            if (stop_requested_ || ec == errc::cancelled)  // only the watcher cancels, when stopping
             {
-                release_locked(c.slot);
+                sched_.discard(c.ticket, now);
+            }
+            else if (ec == errc::shut_down)
+            {
+                // The client is closed: nothing more can be polled. Wake the loop so it
+                // cancels the rest.
+                sched_.discard(c.ticket, now);
+                stop_requested_ = true;
+                end_ec_ = errc::shut_down;
+                newly_stopped = true;
             }
             else
             {
-                if (s.gen == c.gen && !stop_requested_)
-                {
-                    if (ec == errc::shut_down)
-                    {
-                        // The client is closed: nothing more can be polled. Wake the loop so
-                        // it cancels the rest.
-                        stop_requested_ = true;
-                        end_ec_ = errc::shut_down;
-                        newly_stopped = true;
-                    }
-                    else if (ec != errc::cancelled)  // only the watcher cancels, when stopping
-                    {
-                        ev = record_locked(s, ec, c.info, std::move(inst));
-                    }
-                }
-                std::int64_t due = next_due(s.phase, now_ns(), false);
-                heap_push(c.slot, due);
-                wake = due < wake_at_;
+                ev = sched_.complete(c.ticket, now, ec, c.info, std::move(inst));
             }
             if (stop_requested_)
-                wake = newly_stopped || in_flight_ == 0;
-            else if (wake_at_ == never && !heap_.empty())
-                wake = true;  // the loop waits for a free place: this was one
+                wake = newly_stopped || sched_.in_flight() == 0;
+            else
+                wake = sched_.next_due() < wake_at_;  // an earlier due time, or a free place the loop waits for
         }
         if (wake)
             timer_.cancel();
@@ -583,62 +381,15 @@ private:
             on_event_(*ev);
     }
 
-    std::optional<watch_event> record_locked(watch_slot& s, const error_code& ec, error_info& info, instance inst)
-    {
-        watch_event ev;
-        if (ec)
-        {
-            if (s.in_error)
-                return std::nullopt;  // once per streak
-            s.in_error = true;
-            ev.type = watch_event::kind::error;
-            ev.id = s.id;
-            ev.current = s.snap;
-            ev.ec = ec;
-            ev.error = std::move(info);
-            return ev;
-        }
-        auto snap = instance_snapshot::from(inst);
-        if (!s.has_snapshot)
-        {
-            ev.type = watch_event::kind::initial;
-            s.has_snapshot = true;
-        }
-        else
-        {
-            ev.changed = diff(s.snap, snap);
-            if (s.in_error)
-                ev.type = watch_event::kind::recovered;
-            else if (ev.changed.empty())
-                return std::nullopt;
-            else
-                ev.type = watch_event::kind::changed;
-            ev.previous = std::move(s.snap);
-        }
-        s.in_error = false;
-        s.snap = snap;
-        ev.id = s.id;
-        ev.current = std::move(snap);
-        ev.full = std::move(inst);
-        return ev;
-    }
-
     client* client_;
     asio::any_io_executor ex_;
     asio::any_io_executor strand_;
-    watch_options opts_;
-    std::int64_t interval_ns_;
-    std::int64_t epoch_;
 
-    // Guarded by mtx_: the id table, the schedule and the run's flags.
+    // Guarded by mtx_: the schedule and the run's flags.
     mutable std::mutex mtx_;
-    std::deque<watch_slot> slots_;  // a deque: slots never move, so index_ may point into their ids
-    std::vector<std::uint32_t> free_;
-    std::unordered_map<std::string_view, std::uint32_t> index_;
-    std::vector<heap_entry> heap_;
-    std::uint64_t next_phase_ = 0;
-    std::size_t live_count_ = 0;
+    watch_schedule sched_;
     bool running_ = false;
+    std::uint64_t run_id_ = 0;  // of the current (or last) run
     bool stop_requested_ = false;
     error_code end_ec_;
     std::int64_t wake_at_ = never;  // when the run loop's timer fires next
@@ -648,7 +399,6 @@ private:
     asio::steady_timer timer_;
     std::vector<std::unique_ptr<poll_ctx>> ctxs_;
     std::vector<std::uint32_t> free_ctx_;
-    std::size_t in_flight_ = 0;
     watcher::event_handler on_event_;
 };
 
@@ -679,7 +429,7 @@ watcher::executor_type watcher::get_executor() const noexcept { return impl_->ex
 
 bool watcher::add(std::string_view id) { return impl_->add(id); }
 
-std::size_t watcher::add_many(std::vector<std::string> ids) { return impl_->add_many(std::move(ids)); }
+std::size_t watcher::add_many(const std::vector<std::string>& ids) { return impl_->add_many(ids); }
 
 bool watcher::remove(std::string_view id) { return impl_->remove(id); }
 

@@ -177,7 +177,7 @@ public:
             v.reserve(std::ranges::size(ids));
         for (auto&& id : ids)
             v.emplace_back(std::string_view(id));
-        return add_many(std::move(v));
+        return add_many(v);
     }
 
     /// Stops watching `id`; false when it was not watched. A poll of it in flight is left to
@@ -198,12 +198,18 @@ public:
     /// - `errc::cancelled` when cancelled through the token's cancellation slot (any
     ///   cancellation type);
     /// - `errc::shut_down` when the client was closed;
-    /// - `boost::asio::error::already_started` at once when another run is in progress.
+    /// - `boost::asio::error::already_started` when another run is in progress (posted: like
+    ///   every completion of this operation, never inside this call).
     ///
     /// On stop or cancellation the polls in flight are cancelled and the operation completes
     /// once they have finished, so `on_event` is never called after completion. Results of
     /// polls that raced with the stop are dropped, not recorded, so the next run sees them.
     /// A `stop()` while no run is in progress makes the next run complete at once.
+    ///
+    /// The handler installed in the token's cancellation slot stays there after completion, as
+    /// Asio's own operations leave theirs, until the slot's owner replaces it: emitted later,
+    /// from any thread, it does nothing (it never affects a later run, nor keeps the watcher
+    /// alive).
     template <class CompletionToken = boost::asio::deferred_t>
     auto async_run(event_handler on_event, CompletionToken&& token = {})
     {
@@ -228,7 +234,7 @@ private:
         }
     };
 
-    std::size_t add_many(std::vector<std::string> ids);
+    std::size_t add_many(const std::vector<std::string>& ids);
     void async_run_erased(event_handler on_event, boost::asio::any_completion_handler<run_signature> handler);
 
     std::shared_ptr<detail::watcher_impl> impl_;

@@ -2,20 +2,26 @@
 //
 // beeos::watcher against the gateway simulator's lifecycle scripts: every scripted transition
 // exactly once, ids added and removed while running (from another thread), errors as events
-// once per streak, a gateway restart, the request rate spread over the interval, and how a
-// run ends.
+// once per streak, a gateway restart, the request rate spread over the interval, how a run
+// ends, and runs started, refused and cancelled from several threads.
 #include "gateway_fixture.hpp"
 
 #include <beeos/watcher.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -104,6 +110,56 @@ beeos::client_options fast_options(const gateway_fixture& f)
     o.request_timeout = 2s;
     o.connect_timeout = 2s;
     return o;
+}
+
+// Runs raced with a timer on a multi-threaded io_context: what each run saw.
+struct race_state
+{
+    explicit race_state(int rounds) : done(static_cast<std::size_t>(rounds)), results(static_cast<std::size_t>(rounds)) {}
+
+    std::vector<std::atomic<bool>> done;  // set as soon as the run's co_await returned
+    std::vector<boost::system::error_code> results;
+    std::atomic<int> events{0};
+    std::atomic<int> late_events{0};  // events of a run that had completed
+
+    beeos::watcher::event_handler handler(std::size_t round)
+    {
+        return [this, round](const watch_event&)
+        {
+            ++events;
+            if (done[round].load())
+                ++late_events;
+        };
+    }
+};
+
+asio::awaitable<void> observed_run(beeos::watcher& w, race_state& st, std::size_t round)
+{
+    try
+    {
+        co_await w.run(st.handler(round));
+    }
+    catch (const boost::system::system_error& e)
+    {
+        st.results[round] = e.code();
+    }
+    st.done[round] = true;
+}
+
+asio::awaitable<void> race_runs_with_timers(beeos::watcher& w, race_state& st, int rounds)
+{
+    using namespace asio::experimental::awaitable_operators;
+    auto ex = co_await asio::this_coro::executor;
+    for (int i = 0; i < rounds; ++i)
+    {
+        // Mostly a few ms; every tenth run long enough for polls to finish and give events.
+        asio::steady_timer t(ex, i % 10 == 9 ? 60ms : std::chrono::milliseconds(2 + i % 4));
+        auto winner = co_await (observed_run(w, st, static_cast<std::size_t>(i)) || t.async_wait(asio::use_awaitable));
+        (void)winner;
+        // A moment between runs, in which a poll left over from the run would deliver its event.
+        asio::steady_timer pause(ex, std::chrono::milliseconds(i % 3));
+        co_await pause.async_wait(asio::use_awaitable);
+    }
 }
 
 }  // namespace
@@ -508,6 +564,234 @@ BOOST_AUTO_TEST_CASE(how_a_run_ends)
         BOOST_REQUIRE(run_until(io, [&] { return run.done; }, 2s));
         BOOST_TEST(run.result == beeos::errc::shut_down);
     }
+}
+
+BOOST_AUTO_TEST_CASE(a_second_run_is_refused_only_after_async_run_returned)
+{
+    gateway_fixture f;
+    asio::io_context io;
+    beeos::client c{io.get_executor(), fast_options(f)};
+    beeos::watcher w{c, {.interval = 50ms}};
+    w.add("inst_1");
+    recorder rec;
+    running_watcher run(w, rec);
+
+    // Asked from a handler of the io_context, where a dispatched completion would run inline.
+    bool returned = false;
+    bool refused = false;
+    bool completed_inside_the_call = false;
+    boost::system::error_code second;
+    asio::post(
+        io,
+        [&]
+        {
+            w.async_run(
+                rec.handler(),
+                [&](boost::system::error_code ec)
+                {
+                    second = ec;
+                    refused = true;
+                    completed_inside_the_call = !returned;
+                }
+            );
+            returned = true;
+        }
+    );
+    BOOST_REQUIRE(run_until(
+        io, [&] { return refused; }, 5s
+    ));
+    BOOST_TEST(second == asio::error::already_started);
+    // Required: a completion inside the call also runs under the watcher's mutex, and the
+    // coroutine below would then deadlock instead of failing.
+    BOOST_REQUIRE_MESSAGE(!completed_inside_the_call, "the refusal completed inside async_run");
+
+    // A coroutine that catches the refusal and stops the watcher at once.
+    beeos::test::run_test_coroutine(
+        io,
+        [](beeos::watcher& w) -> asio::awaitable<void>
+        {
+            try
+            {
+                co_await w.run([](const watch_event&) {});
+                BOOST_ERROR("a second run was not refused");
+            }
+            catch (const boost::system::system_error& e)
+            {
+                BOOST_TEST(e.code() == asio::error::already_started);
+                w.stop();
+            }
+        }(w),
+        10s
+    );
+    BOOST_REQUIRE(run_until(
+        io, [&] { return run.done; }, 5s
+    ));
+    BOOST_TEST(!run.result);  // the first run ended with the stop
+}
+
+BOOST_AUTO_TEST_CASE(a_cancellation_handler_left_in_a_slot_touches_only_its_own_run)
+{
+    gateway_fixture f;
+    asio::io_context io;
+    beeos::client c{io.get_executor(), fast_options(f)};
+    asio::cancellation_signal sig;
+    {
+        beeos::watcher w{c, {.interval = 50ms}};
+        w.add("inst_1");
+        recorder rec;
+        bool done = false;
+        boost::system::error_code result;
+        w.async_run(
+            rec.handler(),
+            asio::bind_cancellation_slot(
+                sig.slot(),
+                [&](boost::system::error_code ec)
+                {
+                    result = ec;
+                    done = true;
+                }
+            )
+        );
+        w.stop();
+        BOOST_REQUIRE(run_until(
+            io, [&] { return done; }, 5s
+        ));
+        BOOST_TEST(!result);
+
+        // The first run's handler is still in `sig`'s slot (nothing replaced it): emitted now,
+        // it must not cancel the next run, which has no slot of its own.
+        running_watcher next(w, rec);
+        BOOST_REQUIRE(run_until(
+            io, [&] { return !rec.events.empty(); }, 5s
+        ));
+        sig.emit(asio::cancellation_type::terminal);
+        w.stop();
+        BOOST_REQUIRE(run_until(
+            io, [&] { return next.done; }, 5s
+        ));
+        BOOST_TEST(!next.result, "the next run ended with " << next.result.message());
+    }
+    // The watcher is gone: the handler still in the slot must do nothing (and touch nothing).
+    sig.emit(asio::cancellation_type::terminal);
+    sig.emit(asio::cancellation_type::total);
+}
+
+BOOST_AUTO_TEST_CASE(the_caller_may_emit_on_its_slot_from_its_own_thread_at_any_time)
+{
+    gateway_fixture f;
+    asio::io_context io;
+    auto work = asio::make_work_guard(io);
+    beeos::client c{io.get_executor(), fast_options(f)};
+    beeos::watcher w{c, {.interval = 20ms}};
+    w.add(std::vector<std::string>{"inst_1", "inst_2", "inst_3"});
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 2; ++i)
+        threads.emplace_back([&] { io.run(); });
+
+    // This thread owns the signal: it starts a run and emits on the slot until, and after,
+    // the run completed on an io thread. The handler the run left in the slot must take that
+    // (and the run must not touch the slot meanwhile).
+    std::vector<boost::system::error_code> results;
+    for (int round = 0; round < 20; ++round)
+    {
+        asio::cancellation_signal sig;
+        std::promise<boost::system::error_code> completion;
+        auto result = completion.get_future();
+        std::atomic<bool> done{false};
+        w.async_run(
+            [](const watch_event&) {},
+            asio::bind_cancellation_slot(
+                sig.slot(),
+                [&](boost::system::error_code ec)
+                {
+                    completion.set_value(ec);
+                    done = true;
+                }
+            )
+        );
+        while (!done)
+        {
+            sig.emit(asio::cancellation_type::terminal);
+            std::this_thread::yield();
+        }
+        for (int k = 0; k < 100; ++k)
+            sig.emit(asio::cancellation_type::terminal);
+        results.push_back(result.get());
+    }
+    work.reset();
+    io.stop();
+    for (auto& t : threads)
+        t.join();
+    for (const auto& ec : results)
+        BOOST_TEST(ec == beeos::errc::cancelled, ec.message());
+}
+
+BOOST_AUTO_TEST_CASE(runs_raced_with_timers_on_four_threads_while_ids_change)
+{
+    gateway_fixture f;
+    asio::io_context io;
+    auto work = asio::make_work_guard(io);  // the io threads stay until the test is done
+    beeos::client c{io.get_executor(), fast_options(f)};
+    beeos::watcher w{c, {.interval = 20ms}};
+    std::vector<std::string> ids;
+    for (int i = 0; i < 16; ++i)
+        ids.push_back("inst_" + std::to_string(i));
+    w.add(ids);
+
+    constexpr int rounds = 300;
+    race_state st(rounds);
+    std::promise<std::exception_ptr> finished;
+    // The caller's coroutine on a strand of its own, as `||` needs on a multi-threaded
+    // io_context (Asio's awaitable clears its frame's slot when it resumes, while the other
+    // branch may emit on it). The watcher's strand is another one: its completion, its events
+    // and the caller's cancellations still meet across threads.
+    asio::co_spawn(asio::make_strand(io), race_runs_with_timers(w, st, rounds), [&](std::exception_ptr e) { finished.set_value(e); });
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i)
+        threads.emplace_back([&] { io.run(); });
+
+    // Meanwhile another thread changes the set and now and then stops whatever runs.
+    std::atomic<bool> churn_done{false};
+    std::thread churn(
+        [&]
+        {
+            for (std::size_t k = 0; !churn_done; ++k)
+            {
+                const std::string id = "inst_" + std::to_string(100 + k % 20);
+                if (!w.remove(id))
+                    w.add(id);
+                if (k % 64 == 63)
+                    w.stop();
+                std::this_thread::sleep_for(200us);  // pacing, not synchronisation
+            }
+        }
+    );
+
+    auto result = finished.get_future();
+    const bool in_time = result.wait_for(120s) == std::future_status::ready;
+    churn_done = true;
+    churn.join();
+    work.reset();
+    io.stop();
+    for (auto& t : threads)
+        t.join();
+    BOOST_REQUIRE_MESSAGE(in_time, "the runs raced with timers did not all complete");
+    if (auto e = result.get())
+        std::rethrow_exception(e);
+
+    int completed = 0, cancelled = 0, stopped = 0;
+    for (std::size_t i = 0; i < rounds; ++i)
+    {
+        completed += st.done[i].load() ? 1 : 0;
+        cancelled += st.results[i] == beeos::errc::cancelled ? 1 : 0;
+        stopped += !st.results[i] ? 1 : 0;
+    }
+    BOOST_TEST_MESSAGE(cancelled << " runs cancelled by their timer, " << stopped << " stopped, " << st.events.load() << " events");
+    BOOST_TEST(completed == rounds);
+    // Ended by its timer (cancelled) or by a stop(); never refused, never anything else.
+    BOOST_TEST(cancelled + stopped == rounds, cancelled << " cancelled, " << stopped << " stopped of " << rounds);
+    BOOST_TEST(st.late_events.load() == 0, st.late_events.load() << " events after their run had completed");
+    BOOST_TEST(st.events.load() > 0);  // the runs did poll
 }
 
 BOOST_AUTO_TEST_CASE(options_are_validated)
