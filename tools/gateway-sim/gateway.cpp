@@ -260,13 +260,13 @@ std::string_view default_message(int status)
     }
 }
 
-std::string error_body(int status, std::string_view code, std::string_view message,
-                       std::string_view request_id, std::string_view param = {})
+std::string error_envelope(std::string_view type, std::string_view code, std::string_view message,
+                           std::string_view request_id, std::string_view param = {})
 {
     std::string out;
-    out.reserve(160 + message.size());
+    out.reserve(96 + type.size() + code.size() + message.size() + request_id.size());
     out += R"({"success":false,"error":{"type":)";
-    append_json_string(out, error_type(status));
+    append_json_string(out, type);
     out += R"(,"code":)";
     append_json_string(out, code);
     out += R"(,"message":)";
@@ -280,6 +280,12 @@ std::string error_body(int status, std::string_view code, std::string_view messa
     }
     out += "}}";
     return out;
+}
+
+std::string error_body(int status, std::string_view code, std::string_view message,
+                       std::string_view request_id, std::string_view param = {})
+{
+    return error_envelope(error_type(status), code, message, request_id, param);
 }
 
 // ---- instance state -----------------------------------------------------------------------
@@ -422,8 +428,10 @@ public:
             fixed_size_ += defaults_[f].size();
     }
 
-    // Appends the `data` object of `id` patched with `state`.
-    void render_data(std::string& out, std::string_view id, const instance_state& state) const
+    // Appends the `data` object of `id` patched with `state`; `shown_id` replaces `id` in
+    // the `id` field only (the wrong-id fault).
+    void render_data(std::string& out, std::string_view id, const instance_state& state,
+                     std::optional<std::string_view> shown_id = std::nullopt) const
     {
         std::string name = "sim-" + std::string(id);
         out += parts_[0];
@@ -431,7 +439,7 @@ public:
         {
             std::size_t f = order_[i];
             if (f == f_id)
-                append_json_string(out, id);
+                append_json_string(out, shown_id ? *shown_id : id);
             else if (f == f_name)
                 append_json_string(out, name);
             else if (const auto& value = state.*state_members[f - f_status])
@@ -443,12 +451,14 @@ public:
     }
 
     // The whole `{"success":true,"data":{...}}` body.
-    std::string render(std::string_view id, const instance_state& state = {}) const
+    std::string render(std::string_view id, const instance_state& state = {},
+                       std::optional<std::string_view> shown_id = std::nullopt) const
     {
         std::string out;
-        out.reserve(envelope_[0].size() + envelope_[1].size() + data_size_hint(id));
+        out.reserve(envelope_[0].size() + envelope_[1].size() + data_size_hint(id) +
+                    (shown_id ? shown_id->size() : 0));
         out += envelope_[0];
-        render_data(out, id, state);
+        render_data(out, id, state, shown_id);
         out += envelope_[1];
         return out;
     }
@@ -689,6 +699,126 @@ asio::awaitable<error_code> write_streamed(Stream& stream, beast::tcp_stream& tc
     co_return fec;
 }
 
+// ---- responses as bytes -------------------------------------------------------------------
+//
+// Some faults need bytes Beast's serializer will not produce (conflicting framing, 1xx before
+// the final response, bytes after the body) or writes of a granularity it does not offer
+// (one byte at a time); those responses are rendered to strings and written as they are.
+
+// Long enough that the peer's reads see the writes apart, short enough for quick tests.
+constexpr std::chrono::milliseconds interim_pause{5};
+
+bool writes_raw(const fault& f)
+{
+    return !f.interim_statuses.empty() || f.unsolicited_id || f.header_dribble.count() > 0 ||
+           f.duplicate_content_length || f.content_length_with_chunked || f.trailing_bytes;
+}
+
+std::string_view interim_reason(int status)
+{
+    switch (status)
+    {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 102: return "Processing";
+    case 103: return "Early Hints";
+    default: return "Informational";
+    }
+}
+
+std::string interim_response(int status)
+{
+    std::string out = "HTTP/1.1 " + std::to_string(status) + ' ' +
+                      std::string(interim_reason(status)) + "\r\nServer: beeos-gateway-sim\r\n";
+    if (status == 103)
+        out += "Link: </app.css>; rel=preload; as=style\r\n";
+    else if (status == 101)
+        out += "Connection: Upgrade\r\nUpgrade: websocket\r\n";
+    out += "\r\n";
+    return out;
+}
+
+struct wire_response
+{
+    std::vector<std::string> interim;  // complete 1xx responses
+    std::string head;                  // status line, fields, blank line
+    std::string body;                  // as framed: chunk-encoded when chunked
+    std::string after;                 // trailing bytes, a zero-delay unsolicited response
+};
+
+// Renders `res` (whose own framing fields are skipped) with the framing `f` asks for,
+// conflicting or not.
+void render_message(const response_type& res, const fault& f, std::string& head,
+                    std::string& body)
+{
+    const unsigned status = res.result_int();
+    const bool bodiless = status / 100 == 1 || status == 204 || status == 304;
+    const bool chunked = !bodiless && (f.chunked || f.content_length_with_chunked);
+    const std::string_view payload = bodiless ? std::string_view() : std::string_view(res.body());
+
+    head = res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    head += std::to_string(status);
+    head += ' ';
+    head += res.reason();
+    head += "\r\n";
+    for (const auto& field : res)
+    {
+        if (field.name() == http::field::content_length ||
+            field.name() == http::field::transfer_encoding)
+            continue;
+        head += field.name_string();
+        head += ": ";
+        head += field.value();
+        head += "\r\n";
+    }
+    if ((!bodiless && !chunked) || f.content_length_with_chunked || f.duplicate_content_length)
+    {
+        head += "Content-Length: " + std::to_string(payload.size()) + "\r\n";
+        if (f.duplicate_content_length)
+            head += "Content-Length: " + std::to_string(payload.size() + 1) + "\r\n";
+    }
+    if (chunked)
+        head += "Transfer-Encoding: chunked\r\n";
+    head += "\r\n";
+
+    if (!chunked)
+    {
+        body.assign(payload);
+        return;
+    }
+    // Several chunks, as the `chunked` fault sends them.
+    body.clear();
+    const std::size_t piece = std::max<std::size_t>(1, (payload.size() + 3) / 4);
+    char size_hex[2 * sizeof(std::size_t) + 1];
+    for (std::size_t at = 0; at < payload.size(); at += piece)
+    {
+        std::size_t k = std::min(piece, payload.size() - at);
+        auto [end, ec] = std::to_chars(size_hex, size_hex + sizeof size_hex, k, 16);
+        body.append(size_hex, end);
+        body += "\r\n";
+        body += payload.substr(at, k);
+        body += "\r\n";
+    }
+    body += "0\r\n\r\n";
+}
+
+// Where the token starts in an `Authorization` value: after the scheme and the blanks that
+// follow it (0 for a bare value).
+std::size_t token_offset(std::string_view value)
+{
+    std::size_t space = value.find_first_of(" \t");
+    if (space == std::string_view::npos)
+        return 0;
+    std::size_t token = value.find_first_not_of(" \t", space);
+    return token == std::string_view::npos ? value.size() : token;
+}
+
+// Filler that moves text whose token starts `before` bytes in to byte `at`.
+std::string echo_filler(std::size_t at, std::size_t before)
+{
+    return std::string(at > before ? at - before : 0, 'x');
+}
+
 // ---- per-connection state -----------------------------------------------------------------
 
 struct connection
@@ -735,6 +865,13 @@ struct gateway::impl
     template <class Stream>
     asio::awaitable<void> reject(Stream& stream, beast::tcp_stream& tcp, int status,
                                  std::string_view code, std::string_view message);
+    template <class Stream>
+    asio::awaitable<error_code> write_wire(connection& c, Stream& stream, beast::tcp_stream& tcp,
+                                           const wire_response& w, const fault& f);
+    template <class Stream>
+    asio::awaitable<error_code> write_bytes(Stream& stream, beast::tcp_stream& tcp,
+                                            std::string_view bytes);
+    asio::awaitable<bool> pause(connection& c, std::chrono::milliseconds d);
 
     std::unique_ptr<ssl::context> make_ssl_context() const;
     std::string next_request_id();
@@ -753,6 +890,8 @@ struct gateway::impl
                                  const std::string& request_id) const;
     response_type list_response(const request_type& req, auth_result auth,
                                 const std::string& request_id);
+    std::string success_body(std::string_view id, std::optional<std::string_view> shown_id) const;
+    std::string unsolicited_response(std::string_view id);
     instance_state churn_state(std::uint64_t n, std::chrono::steady_clock::time_point now) const;
     instance_state served_state_locked(std::string_view id,
                                        std::chrono::steady_clock::time_point now) const;
@@ -1452,6 +1591,140 @@ response_type gateway::impl::list_response(const request_type& req, auth_result 
     return make_response(200, req.version(), std::move(body), request_id);
 }
 
+// The 200 body getInstance would serve for `id` now, the fixture where it would not serve a
+// 200; `shown_id` replaces `data.id` (the wrong-id fault).
+std::string gateway::impl::success_body(std::string_view id,
+                                        std::optional<std::string_view> shown_id) const
+{
+    std::optional<std::string> data;
+    instance_state state;
+    {
+        std::lock_guard lock(mutex);
+        if (auto it = instances.find(std::string(id)); it != instances.end())
+            data = it->second;
+        else
+            state = served_state_locked(id, std::chrono::steady_clock::now());
+    }
+    if (!data)
+        return body_template.render(id, state, shown_id);
+    std::string body = R"({"success":true,"data":)";
+    boost::json::value v;
+    error_code ec;
+    if (shown_id)
+        v = boost::json::parse(*data, ec);
+    if (shown_id && !ec && v.is_object())
+    {
+        v.as_object()["id"] = *shown_id;
+        body += boost::json::serialize(v);
+    }
+    else
+        body += *data;  // malformed on purpose: served as it is
+    body += '}';
+    return body;
+}
+
+std::string gateway::impl::unsolicited_response(std::string_view id)
+{
+    response_type res = make_response(200, 11, success_body(id, std::nullopt), next_request_id());
+    std::string head;
+    std::string body;
+    render_message(res, fault{}, head, body);
+    return head + body;
+}
+
+asio::awaitable<bool> gateway::impl::pause(connection& c, std::chrono::milliseconds d)
+{
+    if (c.closed)
+        co_return false;
+    c.timer.expires_after(d);
+    // Only stop() cancels it, and that sets `closed`.
+    auto waited = co_await c.timer.async_wait(nothrow);
+    (void)waited;
+    co_return !c.closed;
+}
+
+template <class Stream>
+asio::awaitable<error_code> gateway::impl::write_bytes(Stream& stream, beast::tcp_stream& tcp,
+                                                       std::string_view bytes)
+{
+    // One buffer, so that over TLS the bytes leave as one record (up to 16 KiB) and a peer
+    // reads them in one go.
+    tcp.expires_after(cfg.keep_alive_timeout);
+    auto [ec, n] =
+        co_await asio::async_write(stream, asio::buffer(bytes.data(), bytes.size()), nothrow);
+    co_return ec;
+}
+
+// Interim responses, then the final one, in the writes `f` asks for (see `fault`).
+template <class Stream>
+asio::awaitable<error_code> gateway::impl::write_wire(connection& c, Stream& stream,
+                                                      beast::tcp_stream& tcp,
+                                                      const wire_response& w, const fault& f)
+{
+    // Nagle would hold a small write back until the peer ACKs the one before (up to its
+    // delayed-ACK timeout of ~40 ms), merging the writes and pauses this fault keeps apart.
+    error_code nodelay_ec;
+    tcp.socket().set_option(asio::ip::tcp::no_delay(true), nodelay_ec);
+    const error_code aborted = asio::error::operation_aborted;
+    std::string pending;  // what goes out in the next write
+    bool wrote = false;
+    for (const auto& interim : w.interim)
+    {
+        if (!f.interim_split)
+        {
+            pending += interim;
+            continue;
+        }
+        if (wrote)
+        {
+            bool open = co_await pause(c, interim_pause);
+            if (!open)
+                co_return aborted;
+        }
+        error_code ec = co_await write_bytes(stream, tcp, interim);
+        if (ec)
+            co_return ec;
+        wrote = true;
+    }
+    if (wrote)
+    {
+        bool open = co_await pause(c, interim_pause);
+        if (!open)
+            co_return aborted;
+    }
+    if (f.header_dribble.count() > 0)
+    {
+        if (!pending.empty())
+        {
+            error_code ec = co_await write_bytes(stream, tcp, pending);
+            if (ec)
+                co_return ec;
+            pending.clear();
+        }
+        const std::string_view head = w.head;
+        for (std::size_t i = 0; i < head.size(); ++i)
+        {
+            if (i > 0)
+            {
+                bool open = co_await pause(c, f.header_dribble);
+                if (!open)
+                    co_return aborted;
+            }
+            error_code ec = co_await write_bytes(stream, tcp, head.substr(i, 1));
+            if (ec)
+                co_return ec;
+        }
+    }
+    else
+        pending += w.head;
+    pending += w.body;
+    pending += w.after;
+    if (pending.empty())
+        co_return error_code();
+    error_code ec = co_await write_bytes(stream, tcp, pending);
+    co_return ec;
+}
+
 template <class Stream>
 asio::awaitable<bool> gateway::impl::respond(connection& c, Stream& stream,
                                              beast::tcp_stream& tcp, const request_type& req)
@@ -1513,8 +1786,17 @@ asio::awaitable<bool> gateway::impl::respond(connection& c, Stream& stream,
     bool keep_alive = req.keep_alive() && !f.connection_close;
     int status = f.oversized_body_bytes && !f.status ? 200 : f.status;
 
+    // The token-echo fault's text: the Authorization value, its token at the configured byte.
+    std::string echo;
+    std::string_view authorization = req[http::field::authorization];
+    if (f.echo_authorization_at)
+        echo = echo_filler(*f.echo_authorization_at, token_offset(authorization)) +
+               std::string(authorization);
+
     response_type res;
-    if (status == 0 && r.list)
+    if (f.wrong_id && r.matched && !f.oversized_body_bytes)
+        res = make_response(200, req.version(), success_body(r.id, *f.wrong_id), request_id);
+    else if (status == 0 && r.list)
         res = list_response(req, auth, request_id);
     else if (status == 0)
     {
@@ -1528,6 +1810,9 @@ asio::awaitable<bool> gateway::impl::respond(connection& c, Stream& stream,
         }
         res = route_response(req, r, auth, data, scripted, request_id);
     }
+    else if (f.echo_authorization_at && status >= 300)
+        res = make_response(status, req.version(), error_envelope(echo, echo, echo, echo),
+                            request_id);
     else if (status >= 400)
     {
         std::string_view code = f.code.empty() ? default_code(status) : f.code;
@@ -1545,12 +1830,33 @@ asio::awaitable<bool> gateway::impl::respond(connection& c, Stream& stream,
         res.set(http::field::retry_after, *f.retry_after);
     if (f.location)
         res.set(http::field::location, *f.location);
+    if (f.echo_authorization_at)
+    {
+        res.set("X-Request-Id", echo);
+        if (res.result_int() / 100 == 3)
+        {
+            constexpr std::string_view scheme = "https://";
+            res.set(http::field::location,
+                    std::string(scheme) + echo_filler(*f.echo_authorization_at, scheme.size()) +
+                        std::string(authorization.substr(token_offset(authorization))) +
+                        ".evil.example/next");
+        }
+    }
     res.keep_alive(keep_alive);
     // These statuses must not carry a body; prepare_payload() would throw.
     if (status == 204 || status == 304 || (status >= 100 && status < 200))
         res.body().clear();
 
     error_code ec;
+    if (f.oversized_body_bytes && !f.interim_statuses.empty())
+    {
+        wire_response interim_only;
+        for (int s : f.interim_statuses)
+            interim_only.interim.push_back(interim_response(s));
+        ec = co_await write_wire(c, stream, tcp, interim_only, f);
+        if (ec || c.closed)
+            co_return false;
+    }
     if (f.oversized_body_bytes)
     {
         // `{"success":true,"data":{"filler":"xxxx…"}}` when there is room for the frame, so
@@ -1576,6 +1882,37 @@ asio::awaitable<bool> gateway::impl::respond(connection& c, Stream& stream,
             out.content_length(total);
         ec = co_await write_streamed(stream, tcp, out, total, stream_piece_bytes, fill,
                                      cfg.keep_alive_timeout);
+    }
+    else if (writes_raw(f))
+    {
+        wire_response w;
+        for (int s : f.interim_statuses)
+            w.interim.push_back(interim_response(s));
+        render_message(res, f, w.head, w.body);
+        if (f.truncate_body)
+            w.body.resize(w.body.size() / 2);
+        else
+        {
+            if (f.trailing_bytes)
+                w.after += *f.trailing_bytes;
+            if (f.unsolicited_id && f.unsolicited_delay.count() <= 0)
+                w.after += unsolicited_response(*f.unsolicited_id);
+        }
+        ec = co_await write_wire(c, stream, tcp, w, f);
+        if (f.truncate_body)
+        {
+            drop_connection(tcp);
+            co_return false;
+        }
+        if (!ec && f.unsolicited_id && f.unsolicited_delay.count() > 0)
+        {
+            bool open = co_await pause(c, f.unsolicited_delay);
+            if (!open)
+                co_return false;
+            // Rendered now: what getInstance would serve at the moment it is sent.
+            std::string extra = unsolicited_response(*f.unsolicited_id);
+            ec = co_await write_bytes(stream, tcp, extra);
+        }
     }
     else if (f.truncate_body)
     {
@@ -1680,6 +2017,9 @@ void gateway::add_fault(std::string id, fault f)
 {
     if (f.status != 0 && (f.status < 100 || f.status > 599))
         throw std::invalid_argument("gateway-sim: fault status must be 0 or 100..599");
+    for (int s : f.interim_statuses)
+        if (s < 100 || s > 199)
+            throw std::invalid_argument("gateway-sim: interim statuses must be 100..199");
     if (f.times == 0)
         return;
     std::lock_guard lock(impl_->mutex);

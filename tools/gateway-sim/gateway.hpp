@@ -68,7 +68,8 @@ struct fault
     bool reset_before_response = false;
 
     /// Send the full header (true Content-Length) but only half of the body, then close the
-    /// TCP connection (no TLS close_notify).
+    /// TCP connection (no TLS close_notify). With the raw-byte faults below (interim, framing,
+    /// dribble, trailing, unsolicited) the cut is half of the framed body, and nothing follows.
     bool truncate_body = false;
 
     /// Respond normally (keep-alive) and then close the TCP connection, so that the client's
@@ -85,6 +86,68 @@ struct fault
     /// 64 KiB writes until done or the client goes away; it is never buffered whole. With
     /// `chunked`, the same bytes go out as 64 KiB chunks without a Content-Length.
     std::size_t oversized_body_bytes = 0;
+
+    /// Interim (1xx) responses sent before the final one, in this order, e.g. {103} or
+    /// {100, 103, 103}; each must be 100..199. Each is a complete HTTP/1.1 1xx response with
+    /// a `Server` header; 103 Early Hints also carries `Link: </app.css>; rel=preload;
+    /// as=style`, and 101 Switching Protocols `Connection: Upgrade` and `Upgrade: websocket`
+    /// (a client must treat 101 as a protocol error). With `oversized_body_bytes` they go out
+    /// before the streamed header, in a write (or writes) of their own.
+    std::vector<int> interim_statuses;
+
+    /// false: all interim responses and the final response leave in one write. true: every
+    /// interim response is its own write and each write after the first follows a 5 ms pause,
+    /// so a client sees the 1xx responses and the final one in separate reads.
+    bool interim_split = false;
+
+    /// getInstance only: answer 200 with the body getInstance would serve for the requested id
+    /// (its `set_instance` data, its script's state or the fixture, `name` still
+    /// `sim-<requested id>`; the fixture even for an id that would be a 404) but with
+    /// `data.id` set to this value. `status` is ignored; `set_instance` data that is not a
+    /// JSON object is served as it is. Listing requests ignore it.
+    std::optional<std::string> wrong_id;
+
+    /// The desynchronisation attack: after the real response, keep the connection open and
+    /// write a second complete, valid 200 response (`Content-Length` framed, its own
+    /// `X-Request-Id`) with the body getInstance would serve for this id at that moment, the
+    /// fixture if it would not serve a 200. Nobody asked for it. The server reads the next
+    /// request only after sending it; `connection_close` and `close_after_response` close
+    /// after it.
+    std::optional<std::string> unsolicited_id;
+
+    /// 0: the unsolicited response goes in the same write as the real one (bytes after its
+    /// body, after `trailing_bytes`). Otherwise it is written this long after the real
+    /// response, so it arrives after the client has finished reading the first.
+    std::chrono::milliseconds unsolicited_delay{0};
+
+    /// Token echo: the request's `Authorization` value (`Bearer <token>`, verbatim) appears
+    /// in every server-text place, preceded by 'x' filler so that the token's first byte (the
+    /// byte after the scheme and its space) sits at this byte offset of the place's value:
+    /// `error.type`, `error.code`, `error.message`, `error.request_id` (each exactly
+    /// `"x" * (at - 7) + "Bearer <token>"`) and the `X-Request-Id` header (any status). With
+    /// a 3xx-5xx `status` the body is that error envelope (3xx too); with a 3xx also
+    /// `Location: https://` + `"x" * (at - 8)` + `<token>.evil.example/next` (token alone,
+    /// replacing `location`). An offset smaller than what must precede the token (7 in the
+    /// fields, 8 in `Location`) means no filler. Offset 1020 puts the token across a 1 KiB cut.
+    std::optional<std::size_t> echo_authorization_at;
+
+    /// Non-zero: the final response's header block (status line to the blank line) is
+    /// written one byte per write with this pause between bytes; the body, `trailing_bytes`
+    /// and a zero-delay unsolicited response follow in one write. Interim responses go before
+    /// it as `interim_split` says (one write when false).
+    std::chrono::milliseconds header_dribble{0};
+
+    /// Two `Content-Length` fields with different values: the first the true body length N,
+    /// the second N + 1.
+    bool duplicate_content_length = false;
+
+    /// A chunked body (as `chunked`) whose header also carries `Content-Length: N`, N the
+    /// length of the unchunked body, before `Transfer-Encoding: chunked`. With
+    /// `duplicate_content_length`, both of its fields are there too.
+    bool content_length_with_chunked = false;
+
+    /// Sent right after the body, in the same write; not counted in any framing.
+    std::optional<std::string> trailing_bytes;
 
     /// How many matching requests this fault applies to; -1 means forever (0 is ignored).
     int times = 1;
@@ -255,7 +318,8 @@ public:
     /// Applies `f` to requests for `id` (percent-decoded). An empty id matches any request,
     /// listing included; `list_route` matches listing requests only. Faults for a specific id
     /// (or `list_route`) win over "any"; among faults for the same id, first added applies
-    /// first.
+    /// first. \throws std::invalid_argument if `status` is not 0 or 100..599, or an
+    /// `interim_statuses` entry is not 100..199.
     void add_fault(std::string id, fault f);
     void clear_faults();
 
