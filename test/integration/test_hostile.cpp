@@ -3,6 +3,7 @@
 // The client against peers and networks that misbehave in ways a well-kept server never does:
 // a name service that hangs, interim responses, answers for another request, echoed tokens,
 // framing conflicts, dribbled headers. Real TLS to the simulator on 127.0.0.1.
+#include "child_process.hpp"
 #include "gateway_fixture.hpp"
 #include "raw_server.hpp"
 
@@ -13,10 +14,12 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
+#include <filesystem>
 #include <limits>
 #include <thread>
 
@@ -62,9 +65,248 @@ struct result
     beeos::error_info info;
 };
 
+// One connection, so that whatever one call leaves on it is what the next call reads.
+beeos::client_options one_connection(const gateway_fixture& f, unsigned attempts = 3)
+{
+    auto o = f.options();
+    o.max_connections = 1;
+    o.retry.max_attempts = attempts;
+    o.retry.initial_backoff = std::chrono::milliseconds(1);
+    o.coalesce_requests = false;
+    return o;
+}
+
+struct lookup
+{
+    boost::system::error_code ec;
+    beeos::instance inst;
+    beeos::error_info info;
+};
+
+asio::awaitable<lookup> get(beeos::client& c, std::string id)
+{
+    lookup r;
+    auto [ec, inst] = co_await c.async_get_instance(id, r.info, asio::as_tuple(asio::use_awaitable));
+    r.ec = ec;
+    r.inst = std::move(inst);
+    co_return r;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(hostile)
+
+// The outside report: a 103 before the 200 failed the call with "HTTP 103" and handed the
+// real 200 to the next call on the connection.
+BOOST_AUTO_TEST_CASE(interim_responses_are_skipped_in_one_write_or_split)
+{
+    for (bool split : {false, true})
+    {
+        gateway_fixture f;
+        beeos::sim::fault hints;
+        hints.interim_statuses = {100, 103, 103};
+        hints.interim_split = split;
+        hints.times = -1;
+        f.gw.add_fault("", hints);
+        asio::io_context io;
+        beeos::client c{io.get_executor(), one_connection(f, 1)};
+        run_test_coroutine(io, [](beeos::client& c) -> asio::awaitable<void> {
+            for (const char* id : {"inst_1", "inst_2", "inst_3"})
+            {
+                lookup r = co_await get(c, id);
+                BOOST_TEST(!r.ec, id << ": " << beeos::format_error(r.ec, r.info));
+                BOOST_TEST(r.inst.id == id);
+            }
+        }(c));
+        BOOST_TEST(f.gw.get_stats().connections_accepted == 1u);  // one connection carried all three
+    }
+}
+
+BOOST_AUTO_TEST_CASE(switching_protocols_is_a_protocol_error_and_the_next_call_is_unharmed)
+{
+    gateway_fixture f;
+    beeos::sim::fault upgrade;
+    upgrade.interim_statuses = {101};
+    f.gw.add_fault("inst_1", upgrade);
+    asio::io_context io;
+    beeos::client c{io.get_executor(), one_connection(f, 1)};
+    run_test_coroutine(io, [](beeos::client& c) -> asio::awaitable<void> {
+        lookup a = co_await get(c, "inst_1");
+        BOOST_TEST((a.ec == errc::protocol), a.ec.message());
+        BOOST_TEST(a.info.detail.find("101") != std::string::npos, a.info.detail);
+        lookup b = co_await get(c, "inst_2");
+        BOOST_TEST(!b.ec);
+        BOOST_TEST(b.inst.id == "inst_2");
+    }(c));
+}
+
+BOOST_AUTO_TEST_CASE(an_answer_for_another_id_is_refused_with_both_ids)
+{
+    gateway_fixture f;
+    beeos::sim::fault wrong;
+    wrong.wrong_id = "inst_999";
+    wrong.times = -1;
+    f.gw.add_fault("inst_1", wrong);
+    asio::io_context io;
+    beeos::client c{io.get_executor(), one_connection(f, 2)};
+    run_test_coroutine(io, [](beeos::client& c) -> asio::awaitable<void> {
+        lookup a = co_await get(c, "inst_1");
+        BOOST_TEST((a.ec == errc::mismatched_response), a.ec.message());
+        BOOST_TEST(a.info.attempts == 2u);  // retried once, on a new connection
+        const std::string what = beeos::error(a.ec, a.info).what();
+        BOOST_TEST(what.find("inst_999") != std::string::npos, what);
+        BOOST_TEST(what.find("\"inst_1\"") != std::string::npos, what);
+        lookup b = co_await get(c, "inst_2");
+        BOOST_TEST(b.inst.id == "inst_2");
+    }(c));
+    BOOST_TEST(f.gw.get_stats().connections_accepted == 3u);  // each wrong answer closed its connection
+}
+
+// The desynchronisation attack: a response nobody asked for waits on an idle connection. The
+// next call on it reads it, sees an answer for another id, and asks again on a new connection.
+BOOST_AUTO_TEST_CASE(an_unsolicited_response_never_reaches_the_next_call)
+{
+    for (auto delay : {0ms, 30ms})
+    {
+        gateway_fixture f;
+        beeos::sim::fault extra;
+        extra.unsolicited_id = "inst_7";
+        extra.unsolicited_delay = delay;
+        f.gw.add_fault("inst_1", extra);
+        asio::io_context io;
+        beeos::client c{io.get_executor(), one_connection(f)};
+        run_test_coroutine(io, [](beeos::client& c) -> asio::awaitable<void> {
+            lookup a = co_await get(c, "inst_1");
+            BOOST_TEST(a.inst.id == "inst_1");
+            auto ex = co_await asio::this_coro::executor;
+            asio::steady_timer t(ex, 100ms);  // the unsolicited response is in by now
+            co_await t.async_wait(asio::use_awaitable);
+            lookup b = co_await get(c, "inst_2");
+            BOOST_TEST(!b.ec, beeos::format_error(b.ec, b.info));
+            BOOST_TEST(b.inst.id == "inst_2");  // never inst_7
+        }(c));
+        BOOST_TEST(f.gw.get_stats().connections_accepted == 2u, "delay " << delay.count() << " ms");
+    }
+}
+
+// The token echoed by a server across the 1 KiB cut of server text: scrubbed first, cut after.
+BOOST_AUTO_TEST_CASE(an_echoed_token_is_scrubbed_from_every_field_before_any_cut)
+{
+    for (int status : {500, 404, 302})
+    {
+        for (std::size_t at : {std::size_t{10}, std::size_t{1000}, std::size_t{1020}, std::size_t{1030}})
+        {
+            gateway_fixture f;
+            beeos::sim::fault echo;
+            echo.status = status;
+            echo.echo_authorization_at = at;
+            echo.times = -1;
+            f.gw.add_fault("inst_1", echo);
+            asio::io_context io;
+            beeos::client c{io.get_executor(), one_connection(f, 1)};
+            run_test_coroutine(io, [](beeos::client& c, int status) -> asio::awaitable<void> {
+                lookup a = co_await get(c, "inst_1");
+                BOOST_TEST(a.info.http_status == status);
+                beeos::test::check_no_token(beeos::error(a.ec, a.info));
+                // Not even the token's first half survives.
+                const std::string what = beeos::error(a.ec, a.info).what();
+                const std::string head(beeos::test::secret_token.substr(0, beeos::test::secret_token.size() / 2));
+                BOOST_TEST(what.find(head) == std::string::npos);
+                for (const std::string* field : {&a.info.message, &a.info.api_code, &a.info.api_type, &a.info.request_id, &a.info.detail})
+                    BOOST_TEST(field->find(head) == std::string::npos);
+            }(c, status));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_dribbled_header_is_read_and_its_deadline_holds)
+{
+    gateway_fixture f;
+    beeos::sim::fault dribble;
+    dribble.header_dribble = 1ms;
+    f.gw.add_fault("inst_1", dribble);
+    beeos::sim::fault slow = dribble;
+    slow.header_dribble = 20ms;  // ~150 bytes: about 3 s
+    f.gw.add_fault("inst_2", slow);
+    asio::io_context io;
+    auto o = one_connection(f, 1);
+    o.request_timeout = 1s;
+    beeos::client c{io.get_executor(), o};
+    run_test_coroutine(io, [](beeos::client& c) -> asio::awaitable<void> {
+        lookup a = co_await get(c, "inst_1");
+        BOOST_TEST(!a.ec, beeos::format_error(a.ec, a.info));
+        auto t = clock_type::now();
+        lookup b = co_await get(c, "inst_2");
+        BOOST_TEST((b.ec == errc::timeout), b.ec.message());
+        BOOST_TEST((clock_type::now() - t < 2500ms));  // the request_timeout, not the dribble
+    }(c));
+}
+
+BOOST_AUTO_TEST_CASE(framing_conflicts_are_protocol_errors_and_bytes_after_the_body_end_reuse)
+{
+    gateway_fixture f;
+    beeos::sim::fault dup;
+    dup.duplicate_content_length = true;
+    f.gw.add_fault("inst_1", dup);
+    beeos::sim::fault both;
+    both.content_length_with_chunked = true;
+    f.gw.add_fault("inst_2", both);
+    beeos::sim::fault trailing;
+    trailing.trailing_bytes = "HTTP/1.1 200 OK\r\n";
+    f.gw.add_fault("inst_3", trailing);
+    asio::io_context io;
+    beeos::client c{io.get_executor(), one_connection(f, 1)};
+    run_test_coroutine(io, [](beeos::client& c) -> asio::awaitable<void> {
+        lookup a = co_await get(c, "inst_1");
+        BOOST_TEST((a.ec == errc::protocol), a.ec.message());
+        lookup b = co_await get(c, "inst_2");
+        BOOST_TEST((b.ec == errc::protocol), b.ec.message());
+        lookup d = co_await get(c, "inst_3");
+        BOOST_TEST(!d.ec);  // the response itself is fine...
+        lookup e = co_await get(c, "inst_4");
+        BOOST_TEST(e.inst.id == "inst_4");  // ...but its connection is not reused
+    }(c));
+    BOOST_TEST(f.gw.get_stats().connections_accepted == 4u);
+}
+
+// Node's own HTTPS server sends 103 Early Hints before every answer, as web frameworks do for
+// preloads. The outside report measured 0 of 400 correct over 4 connections.
+BOOST_AUTO_TEST_CASE(a_real_server_sending_early_hints)
+{
+    beeos::test::temp_dir dir;
+    const auto& pki = beeos::test::shared_pki();
+    const auto cert = dir.write("server.pem", pki.server_cert_pem);
+    const auto key = dir.write("server.key", pki.server_key_pem);
+    const auto script = std::filesystem::path(__FILE__).parent_path() / "node" / "early_hints_server.mjs";
+    beeos::test::child_process node("node", {script.string(), "--port", "0", "--cert", cert, "--key", key, "--token",
+                                             std::string(beeos::test::secret_token), "--count", "1000"});
+    const std::string line = node.read_line(15s);
+    BOOST_REQUIRE_MESSAGE(line.starts_with("LISTENING "), "node printed '" << line << "'");
+    asio::io_context io;
+    beeos::client_options o;
+    o.base_url = "https://127.0.0.1:" + line.substr(10);
+    o.token = std::string(beeos::test::secret_token);
+    o.ca_file = beeos::test::shared_ca_file();
+    o.max_connections = 4;
+    o.coalesce_requests = false;
+    o.retry.max_attempts = 1;
+    beeos::client c{io.get_executor(), o};
+    int done = 0, correct = 0;
+    std::string first_failure;
+    for (int i = 0; i < 400; ++i)
+    {
+        std::string id = "inst_" + std::to_string(i);
+        c.async_get_instance(id, [&, id](boost::system::error_code ec, beeos::instance inst) {
+            ++done;
+            if (!ec && inst.id == id)
+                ++correct;
+            else if (first_failure.empty())
+                first_failure = id + ": " + (ec ? ec.message() : "got " + inst.id);
+        });
+    }
+    BOOST_REQUIRE(run_until(io, [&] { return done == 400; }, 60s));
+    BOOST_TEST(correct == 400, "first failure: " << first_failure);
+}
 
 // getaddrinfo cannot be cancelled: the call must end at its deadline anyway.
 BOOST_AUTO_TEST_CASE(a_hanging_name_lookup_ends_at_the_deadline)
