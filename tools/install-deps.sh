@@ -4,7 +4,8 @@
 set -euo pipefail
 
 packages=(g++ cmake make pkg-config libssl-dev
-          libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev)
+          libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
+          libyaml-cpp-dev)
 # The integration suite talks to a real Node.js HTTPS server (1xx interim responses).
 command -v node >/dev/null || packages+=(nodejs)
 missing=()
