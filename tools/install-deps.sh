@@ -3,7 +3,7 @@
 # Runs as root, or through sudo when available.
 set -euo pipefail
 
-packages=(g++ cmake make pkg-config libssl-dev
+packages=(g++ cmake make pkg-config libssl-dev zlib1g-dev
           libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
           libyaml-cpp-dev)
 # The integration suite talks to a real Node.js HTTPS server (1xx interim responses).

@@ -23,7 +23,7 @@ esac
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${BEEOS_FUZZ_BUILD:-$repo/build-fuzz}
 fuzz_dir=$repo/test/fuzz
-targets=(${BEEOS_FUZZ_TARGETS:-decode-instance decode-page error-envelope timestamp retry-after base-url response-reader})
+targets=(${BEEOS_FUZZ_TARGETS:-decode-instance decode-page error-envelope timestamp retry-after base-url response-reader gzip})
 die() { echo "run-fuzz: $*" >&2; exit 2; }
 
 # What the fuzz build needs beyond the library's own dependencies: clang 14 and its runtimes.
