@@ -10,6 +10,8 @@
 
 #include "http_connection.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -108,17 +110,15 @@ private:
 
     void on_body_init_impl(const boost::optional<std::uint64_t>& content_length, error_code& ec) override
     {
-        // Reserve what Content-Length announces (body_limit has already been checked against it).
+        // Reserve what Content-Length announces, up to a cap: body_limit has been checked against
+        // it, but with a generous limit a peer could still announce more than memory holds and
+        // send a byte. Past the cap the body grows as bytes actually arrive.
         if (!content_length)
             return;
-        if (*content_length > res_.body.max_size())
-        {
-            ec = make_error_code(boost::system::errc::not_enough_memory);
-            return;
-        }
+        constexpr std::uint64_t reserve_cap = std::uint64_t{4} * 1024 * 1024;
         try
         {
-            res_.body.reserve(static_cast<std::size_t>(*content_length));
+            res_.body.reserve(static_cast<std::size_t>(std::min(*content_length, reserve_cap)));
         }
         catch (const std::exception&)
         {

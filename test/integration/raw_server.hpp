@@ -18,6 +18,7 @@
 #include <atomic>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 namespace beeos::test {
@@ -26,7 +27,8 @@ class raw_http_server
 {
 public:
     /// `answer(request_head, n)`: the bytes to send for the `n`th request (from 1) of all
-    /// connections; an empty answer closes the connection.
+    /// connections; an empty answer closes the connection, and so does an answer that ends
+    /// with `then_close`, once the bytes before it are written.
     explicit raw_http_server(std::function<std::string(const std::string& request_head, int n)> answer)
         : answer_(std::move(answer)), acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0})
     {
@@ -40,6 +42,8 @@ public:
     }
     raw_http_server(const raw_http_server&) = delete;
     raw_http_server& operator=(const raw_http_server&) = delete;
+
+    static constexpr std::string_view then_close{"\0<close>", 8};
 
     std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()); }
     int requests() const { return requests_.load(); }
@@ -73,8 +77,11 @@ private:
             std::string out = self->answer_(head, ++self->requests_);
             if (out.empty())
                 co_return;
+            const bool close_after = out.size() >= then_close.size() && out.ends_with(then_close);
+            if (close_after)
+                out.resize(out.size() - then_close.size());
             co_await boost::asio::async_write(socket, boost::asio::buffer(out), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-            if (ec)
+            if (ec || close_after)
                 co_return;
         }
     }

@@ -76,7 +76,12 @@ BOOST_AUTO_TEST_CASE(overload_never_locks_the_limiter_out)
     // costs of the deadline.
     BOOST_TEST(b.ok >= 15);
     BOOST_TEST(b.ok <= 21);
-    BOOST_TEST(f.gw.get_stats().requests == std::size_t(b.ok));  // a refusal sends nothing
+    // A refusal sends nothing. A call whose turn came just inside its deadline is sent and may
+    // time out waiting for its answer (CI saw one such call under AddressSanitizer): those are
+    // the only requests beyond the successes, and there cannot be more than a few of them.
+    const std::size_t sent = f.gw.get_stats().requests;
+    BOOST_TEST(sent >= std::size_t(b.ok));
+    BOOST_TEST(sent <= std::size_t(b.ok) + 2);
     for (auto& e : b.errors)
         BOOST_TEST((e == errc::timeout));
 
