@@ -55,7 +55,7 @@ class gzip_inflater
 {
 public:
     /// Inflated bytes are produced into a fixed buffer this large, then appended to `out`.
-    static constexpr std::size_t chunk_bytes = 16 * 1024;
+    static constexpr std::size_t chunk_bytes = std::size_t{16} * 1024;
 
     explicit gzip_inflater(std::size_t max_output_bytes, content_coding coding = content_coding::gzip);
     gzip_inflater(gzip_inflater&&) noexcept;

@@ -218,7 +218,9 @@ bool no_proxy_list::matches(std::string_view host, std::string_view port) const
 
 std::string_view process_env(const char* name)
 {
-    const char* v = std::getenv(name);
+    // getenv races only with setenv/putenv in another thread; the client reads the environment
+    // once, at construction, and documents that the caller must not change it meanwhile.
+    const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
     return v ? std::string_view(v) : std::string_view();
 }
 
