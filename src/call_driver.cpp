@@ -98,6 +98,13 @@ struct exchange_done
             if (c.lease.conn)
                 c.lease.conn->close();
         }
+        if (c.cancel_requested && c.ec && c.ec != errc::cancelled)
+        {
+            // Whatever the closed connection made of it, the caller cancelled.
+            c.ec = errc::cancelled;
+            c.info.cause = {};
+            c.info.detail = "cancelled while talking to the server";
+        }
         call_step next;
         try
         {
@@ -168,9 +175,20 @@ void client_impl::run(std::shared_ptr<call_state> call, call_step step) noexcept
         {
             if (step.observe)
                 observe(c, step);
+            // A retry counts when its attempt starts, not when it is decided: a retry that is
+            // cancelled in its backoff or refused by the rate limit was never made.
+            if (c.fsm.attempts() > c.attempts_counted)
+            {
+                stats_.retries.fetch_add(c.fsm.attempts() - c.attempts_counted, std::memory_order_relaxed);
+                c.attempts_counted = c.fsm.attempts();
+            }
             switch (step.what)
             {
-            case call_step::kind::done: finish(c); return;
+            case call_step::kind::done:
+                if (step.rate_limit_refusal)
+                    stats_.refusals.fetch_add(1, std::memory_order_relaxed);
+                finish(c);
+                return;
 
             case call_step::kind::wait:
             {
@@ -222,6 +240,80 @@ void client_impl::run(std::shared_ptr<call_state> call, call_step step) noexcept
                 }
                 return;
 
+            case call_step::kind::credential:
+            {
+                if (c.cancel_requested)
+                {
+                    c.ec = errc::cancelled;
+                    c.info.detail = "cancelled before the token source was asked";
+                    step = c.fsm.on_credential(clock_type::now());
+                    continue;
+                }
+                // The source's answer and the deadline race on the call's timer, as a name
+                // lookup does: a source that never answers costs the call its deadline only.
+                if (!c.timer)
+                    c.timer = std::make_unique<asio::steady_timer>(c.strand);
+                c.timer->expires_at(step.at);
+                c.current = call_state::phase::waiting;
+                const std::uint64_t wait = ++c.credential_wait;
+                c.credential_answered = false;
+                // Holds the call only: a refresh waiter must not keep the client alive (the token
+                // manager it waits in belongs to the client).
+                auto answered = [call, wait](error_code ec, std::shared_ptr<const credential> cred) {
+                    auto& w = *call;
+                    if (w.credential_wait != wait || w.credential_answered)
+                        return;  // an answer after the deadline: the call has moved on
+                    w.credential_answered = true;
+                    if (ec || !cred)
+                    {
+                        w.ec = errc::unauthorized;
+                        w.info.cause = ec;
+                        w.info.detail = ec == boost::system::errc::invalid_argument
+                                            ? "the token source gave an empty token or one with control characters"
+                                            : "the token source failed to give a token";
+                    }
+                    else
+                    {
+                        if (w.cred != cred)
+                            w.request.clear();  // written again with the new token
+                        w.cred = std::move(cred);
+                    }
+                    if (w.timer)
+                        w.timer->cancel();
+                };
+                if (step.refresh)
+                {
+                    tokens_->refresh(*c.cred, c.strand, step.at, std::move(answered));
+                }
+                else
+                {
+                    tokens_->get(c.strand, std::move(answered));
+                }
+                c.timer->async_wait([self = shared_from_this(), call = std::move(call), wait](error_code) mutable {
+                    auto& w = *call;
+                    w.current = call_state::phase::idle;
+                    if (!w.credential_answered)
+                    {
+                        w.credential_answered = true;
+                        w.ec = w.cancel_requested ? errc::cancelled : errc::timeout;
+                        w.info.detail = w.cancel_requested ? "cancelled while waiting for the token source"
+                                                           : "the token source did not answer before the call's deadline";
+                    }
+                    (void)wait;
+                    call_step next;
+                    try
+                    {
+                        next = w.fsm.on_credential(clock_type::now());
+                    }
+                    catch (...)
+                    {
+                        record_internal_error(std::current_exception(), w.ec, w.info);
+                    }
+                    self->run(std::move(call), next);
+                });
+                return;
+            }
+
             case call_step::kind::exchange:
                 if (c.cancel_requested)
                 {
@@ -233,6 +325,8 @@ void client_impl::run(std::shared_ptr<call_state> call, call_step step) noexcept
                     continue;
                 }
                 c.current = call_state::phase::exchanging;
+                if (step.on_new_connection)
+                    stats_.resends.fetch_add(1, std::memory_order_relaxed);
                 {
                     auto strand = c.strand;
                     auto slot = c.signal.slot();
@@ -293,7 +387,10 @@ void client_impl::finish(call_state& call) noexcept
     if (call.ec == errc::cancelled && closed_.load())
         call.ec = errc::shut_down;
     if (call.ec)
+    {
         call.discard_result();
+        stats_.calls_failed.fetch_add(1, std::memory_order_relaxed);
+    }
     // Out of `flights_` (inside deliver) before out of `calls_`, so a joiner never meets a call
     // that is being torn down.
     call.deliver();
@@ -336,7 +433,9 @@ asio::awaitable<void> client_impl::exchange(std::shared_ptr<client_impl> self, s
     {
         if (stop_if_cancelled("cancelled before connecting"))
             co_return;
+        self->stats_.connecting.fetch_add(1, std::memory_order_relaxed);
         co_await lease.conn->async_connect(deadline, c.ec, c.info);
+        self->stats_.connecting.fetch_sub(1, std::memory_order_relaxed);
         if (c.ec)
             co_return;
         lease.fresh = false;
@@ -345,16 +444,18 @@ asio::awaitable<void> client_impl::exchange(std::shared_ptr<client_impl> self, s
         co_return;
     http_response res;
     exchange_failure failure;
+    self->stats_.requests_sent.fetch_add(1, std::memory_order_relaxed);
     co_await lease.conn->async_exchange(c.request, deadline, res, c.ec, c.info, failure);
+    self->stats_.bytes_received.fetch_add(res.wire_bytes, std::memory_order_relaxed);
     c.outcome.response_started = failure.response_started;
     if (c.ec)
     {
         // A status line may have arrived before the failure (e.g. a body over the limit).
         c.info.http_status = res.status;
-        c.info.request_id = bounded_server_text(std::move(res.request_id), self->token_);
+        c.info.request_id = bounded_server_text(std::move(res.request_id), c.cred->token);
         co_return;
     }
-    c.ec = interpret_response(res, c, c.info, self->token_, std::chrono::system_clock::now());
+    c.ec = interpret_response(res, c, c.info, c.cred->token, std::chrono::system_clock::now());
     if (c.ec == errc::mismatched_response)
         lease.conn->close();
 }
@@ -370,6 +471,7 @@ void client_impl::observe(const call_state& call, const call_step& step) const n
     ev.result = call.ec;
     ev.http_status = call.info.http_status;
     ev.api_code = call.info.api_code;
+    ev.credential_tag = call.info.credential_tag;
     ev.latency = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - r.started);
     ev.next_delay = r.next_delay;
     try

@@ -1,6 +1,8 @@
 // Copyright (c) 2026 The beeos authors. Distributed under the Boost Software License, Version 1.0.
 #include "call_fsm.hpp"
 
+#include "api_codes.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -34,12 +36,16 @@ call_step call_fsm::wait_for_turn(clock_type::time_point now)
             {
                 // The retry never happens, so it costs nothing: the last failure stands.
                 budget_->refund();
-                return give_up("not retried: " + rate_text() + " would delay the retry past the call's total_timeout");
+                auto s = give_up("not retried: " + rate_text() + " would delay the retry past the call's total_timeout");
+                s.rate_limit_refusal = true;
+                return s;
             }
             *ec_ = errc::timeout;
             info_->detail = rate_text() + " would delay this request past the call's total_timeout";
             info_->attempts = 0;
-            return finish();
+            auto s = finish();
+            s.rate_limit_refusal = true;
+            return s;
         }
         if (r.send_at > now)
         {
@@ -51,20 +57,60 @@ call_step call_fsm::wait_for_turn(clock_type::time_point now)
     return begin_attempt(now);
 }
 
+void call_fsm::forget_error()
+{
+    // What names the call (its id, its credential) stays; what described the failure goes.
+    std::string id = std::move(info_->id);
+    std::string tag = std::move(info_->credential_tag);
+    *ec_ = {};
+    *info_ = error_info{};
+    info_->id = std::move(id);
+    info_->credential_tag = std::move(tag);
+}
+
 call_step call_fsm::begin_attempt(clock_type::time_point now)
 {
+    if (reissue_)
+    {
+        // The same attempt again, with the token just renewed.
+        reissue_ = false;
+        return {call_step::kind::acquire, deadline_};
+    }
     ++attempt_;
     if (retrying_)
     {
         // The previous attempt's error must not look like this one's.
-        std::string id = std::move(info_->id);
-        *ec_ = {};
-        *info_ = error_info{};
-        info_->id = std::move(id);
+        forget_error();
         retrying_ = false;
         started_ = now;
     }
     resent_ = false;
+    if (token_source_)
+    {
+        asked_refresh_ = false;
+        call_step s{call_step::kind::credential, deadline_};
+        return s;
+    }
+    return {call_step::kind::acquire, deadline_};
+}
+
+call_step call_fsm::on_credential(clock_type::time_point now)
+{
+    if (*ec_)
+    {
+        // Nothing was sent with this attempt: a retry that the budget paid for is never made,
+        // so it costs nothing (a refresh is not paid for).
+        if (!asked_refresh_ && attempt_ > 1)
+            budget_->refund();
+        info_->attempts = attempt_ - (asked_refresh_ ? 0 : 1);
+        return finish();
+    }
+    if (asked_refresh_)
+    {
+        asked_refresh_ = false;
+        reissue_ = true;
+        return wait_for_turn(now);
+    }
     return {call_step::kind::acquire, deadline_};
 }
 
@@ -76,6 +122,8 @@ call_step call_fsm::on_waited(bool cancelled, clock_type::time_point now)
         if (cancelled)
         {
             limiter_->release(turn_, now);
+            if (retrying_)
+                budget_->refund();  // the retry it paid for is never made
             *ec_ = errc::cancelled;
             info_->detail = "cancelled while waiting for the client-side rate limit";
             info_->attempts = attempt_;
@@ -89,6 +137,7 @@ call_step call_fsm::on_waited(bool cancelled, clock_type::time_point now)
     // The backoff before a retry.
     if (cancelled)
     {
+        budget_->refund();  // the retry it paid for is never made
         *ec_ = errc::cancelled;
         info_->detail = "cancelled while waiting " + std::to_string(backoff_.count()) + " ms before attempt " + std::to_string(attempt_ + 1);
         info_->attempts = attempt_;
@@ -119,12 +168,23 @@ call_step call_fsm::on_exchanged(const exchange_outcome& outcome, clock_type::ti
         s.on_new_connection = true;
         return s;
     }
-    if (info_->http_status != 0)
+    // A proxy's status says nothing of the API's load: only the API's answers steer the limiter.
+    if (info_->http_status != 0 && *ec_ != errc::proxy)
     {
         if (info_->http_status == 429)
             limiter_->on_throttled(now);
         else
             limiter_->on_accepted(now);
+    }
+    if (token_source_ && !refreshed_ && *ec_ == errc::unauthorized && is_credential_problem(info_->api_code))
+    {
+        // The token was rejected as invalid or expired: renew it once and send again.
+        refreshed_ = true;
+        asked_refresh_ = true;
+        forget_error();
+        call_step s{call_step::kind::credential, deadline_};
+        s.refresh = true;
+        return s;
     }
     info_->attempts = attempt_;
     if (!*ec_)

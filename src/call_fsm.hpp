@@ -21,6 +21,7 @@ struct call_step
         wait,      ///< sleep until `at` (a rate-limit turn, a backoff, or both), then `on_waited`
         acquire,   ///< lease a connection, waiting no later than `at`, then `on_acquired`
         exchange,  ///< (connect if new, then) send and read, bounded by `at`, then `on_exchanged`
+        credential,  ///< ask the token source (`refresh`: after a rejection), until `at` at most, then `on_credential`
         done,      ///< the outcome is in the call's `ec` and `info`
     };
 
@@ -38,6 +39,10 @@ struct call_step
     /// and send the same request again (not an attempt). Otherwise the driver hands the lease
     /// back before the next step.
     bool on_new_connection = false;
+    /// `credential`: the token was rejected; ask for a fresh one.
+    bool refresh = false;
+    /// `done`: the rate limiter refused the call (its turn would pass the deadline).
+    bool rate_limit_refusal = false;
     std::optional<report> observe;
 };
 
@@ -64,6 +69,9 @@ struct exchange_outcome
 /// - a request that fails on a pooled connection before any response byte arrived (the server
 ///   closed it while idle) is sent again at once on a new connection, once per attempt, and
 ///   this is not an attempt;
+/// - with a token source, the token is asked for before every request; a 401 whose code says
+///   the token is invalid or expired renews it once per call and sends the request again (a
+///   new rate-limit turn, not a new attempt, no retry budget); a second 401 fails as any 401;
 /// - the final error is the last attempt's, with the reason it was not retried appended.
 class call_fsm
 {
@@ -72,9 +80,12 @@ public:
 
     /// `ec` and `info` are the call's outcome, written by the driver and by the machine; they
     /// must outlive it. `label` goes into `info.id`.
+    /// `token_source`: the call's token comes from the client's token source, asked before
+    /// every request (a `credential` step), and renewed once on a rejection.
     call_fsm(const retry_policy& policy, clock_type::duration request_timeout, rate_limiter& limiter, retry_budget& budget,
-             boost::system::error_code& ec, error_info& info) noexcept
-        : policy_(&policy), request_timeout_(request_timeout), limiter_(&limiter), budget_(&budget), ec_(&ec), info_(&info)
+             boost::system::error_code& ec, error_info& info, bool token_source = false) noexcept
+        : policy_(&policy), request_timeout_(request_timeout), limiter_(&limiter), budget_(&budget), ec_(&ec), info_(&info),
+          token_source_(token_source)
     {
     }
 
@@ -91,6 +102,9 @@ public:
     /// interpretation of a complete response). `jitter_draw` is uniform in [0, 1).
     call_step on_exchanged(const exchange_outcome& outcome, clock_type::time_point now, double jitter_draw);
 
+    /// The `credential` step ended: a token when `ec` is empty, else `ec`/`info` say why not.
+    call_step on_credential(clock_type::time_point now);
+
     clock_type::time_point deadline() const noexcept { return deadline_; }
 
     /// Requests sent (or tried) so far, re-sends not counted.
@@ -98,6 +112,7 @@ public:
 
 private:
     call_step begin_attempt(clock_type::time_point now);
+    void forget_error();
     call_step after_failure(clock_type::time_point now, double jitter_draw);
     call_step wait_for_turn(clock_type::time_point now);
     call_step give_up(std::string_view why_not);
@@ -118,6 +133,10 @@ private:
     bool holding_turn_ = false;  // a granted reservation not used yet
     bool retrying_ = false;      // waiting before a retry: the last failure is still in ec/info
     bool resent_ = false;        // this attempt already re-sent after the keep-alive race
+    bool token_source_ = false;
+    bool refreshed_ = false;     // the token was renewed once for this call
+    bool reissue_ = false;       // the next request repeats this attempt with a fresh token
+    bool asked_refresh_ = false; // the pending credential step is a refresh
     std::chrono::milliseconds backoff_{};  // of the wait before the pending retry
     unsigned attempt_ = 0;
 };

@@ -6,6 +6,7 @@
 // share it, or one page of listInstances), between its initiating function and its completion.
 
 #include "call_fsm.hpp"
+#include "credential.hpp"
 #include "connection_pool.hpp"
 #include "error_mapping.hpp"
 
@@ -31,7 +32,7 @@ class client_impl;
 /// cancellation handler and `client_impl::close()`.
 struct call_state : body_decoder, std::enable_shared_from_this<call_state>
 {
-    call_state(client_impl& c, boost::asio::any_io_executor s, std::string l, retry_policy p);
+    call_state(client_impl& c, boost::asio::any_io_executor s, std::string l, retry_policy p, std::shared_ptr<const credential> cred);
     virtual ~call_state() = default;
 
     /// Checks the input before any I/O; fills `detail` when invalid.
@@ -51,7 +52,7 @@ struct call_state : body_decoder, std::enable_shared_from_this<call_state>
     enum class phase
     {
         idle,        ///< between steps (or not started)
-        waiting,     ///< on `timer`: a rate-limit turn or a backoff
+        waiting,     ///< on `timer`: a rate-limit turn, a backoff, or the token source
         queued,      ///< on `parked`'s timer, in the pool's queue
         exchanging,  ///< in the exchange coroutine, which `signal` reaches
         done,
@@ -61,6 +62,9 @@ struct call_state : body_decoder, std::enable_shared_from_this<call_state>
     boost::asio::any_io_executor strand;
     std::string label;  // the id, or e.g. "list_instances(page 2)": in errors and observer events
     retry_policy policy;
+    /// The token of this call's requests: fixed for a call with its own token or a client with
+    /// a fixed token; from the token source otherwise (null until asked).
+    std::shared_ptr<const credential> cred;
     boost::system::error_code ec;
     error_info info;
     call_fsm fsm;  // refers to policy, ec and info
@@ -74,6 +78,9 @@ struct call_state : body_decoder, std::enable_shared_from_this<call_state>
     std::shared_ptr<timed_waiter> parked;
     std::unique_ptr<boost::asio::steady_timer> timer;
     exchange_outcome outcome;
+    std::uint64_t credential_wait = 0;  // numbers the token source requests of this call
+    unsigned attempts_counted = 1;      // the attempts already in stats().retries, plus the first
+    bool credential_answered = false;   // the pending one has been answered
 
     std::list<std::shared_ptr<call_state>>::iterator registration;  // in client_impl::calls_
 };
@@ -111,12 +118,13 @@ struct instance_call final : call_state
     std::unique_ptr<instance> result;
     std::list<instance_waiter> waiters;  // guarded by client_impl::flights_mtx_
     bool in_flights = false;             // guarded by client_impl::flights_mtx_
+    std::string own_token;               // call_options::token: calls share a request only with the same one
 };
 
 struct page_call final : call_state
 {
     page_call(client_impl& c, boost::asio::any_io_executor s, list_filter f, std::uint32_t p, retry_policy pol,
-              boost::asio::any_completion_handler<client::list_page_signature> h, error_info* i);
+              std::shared_ptr<const credential> cred, boost::asio::any_completion_handler<client::list_page_signature> h, error_info* i);
 
     boost::system::error_code validate(std::string& detail) const override;
     void write_request() override;

@@ -11,6 +11,7 @@
 #include "decode_instance.hpp"
 #include "error_mapping.hpp"
 #include "http_connection.hpp"
+#include "proxy_config.hpp"
 #include "request.hpp"
 #include "sanitise.hpp"
 #include "tls_context.hpp"
@@ -87,6 +88,14 @@ std::shared_ptr<const connection_settings> make_settings(const client_options& o
     s->ep = parse_base_url(o.base_url);
     if (s->ep.tls)
         s->tls = make_tls_context(o.ca_file);
+    s->proxy = decide_proxy(s->ep.tls, s->ep.host, s->ep.port, o.proxy, o.no_proxy, hooks.env ? hooks.env : process_env).proxy;
+    if (s->proxy && !s->ep.tls)
+    {
+        // An http API through a proxy: requests name the origin (absolute form).
+        s->ep.target_origin = "http://" + s->ep.host_header;
+    }
+    s->user_agent = user_agent_value(o.user_agent);
+    s->accept_gzip = o.accept_gzip;
     s->resolver = std::make_shared<host_resolver>(hooks.lookup);
     s->connect_timeout = o.connect_timeout;
     s->max_body_bytes = o.max_body_bytes;
@@ -106,13 +115,16 @@ connection_factory make_factory(const asio::any_io_executor& ex, const std::shar
 // ---------------------------------------------------------------------------------------------
 // The calls
 
-call_state::call_state(client_impl& c, asio::any_io_executor s, std::string l, retry_policy p)
+call_state::call_state(client_impl& c, asio::any_io_executor s, std::string l, retry_policy p, std::shared_ptr<const credential> own)
     : client(c),
       strand(std::move(s)),
       label(std::move(l)),
       policy(p),
-      fsm(policy, c.request_timeout_, c.limiter_, c.budget_, ec, info)
+      cred(own ? std::move(own) : c.default_credential_),
+      fsm(policy, c.request_timeout_, c.limiter_, c.budget_, ec, info, !cred && c.tokens_)
 {
+    if (cred)
+        info.credential_tag = cred->tag;
 }
 
 void call_state::cancel(asio::cancellation_type type)
@@ -128,7 +140,13 @@ void call_state::cancel(asio::cancellation_type type)
         if (parked)
             parked->timer().cancel();
         break;
-    case phase::exchanging: signal.emit(type); break;
+    case phase::exchanging:
+        signal.emit(type);
+        // The emit reaches the operation pending now; closing the connection also ends the
+        // ones Beast or the exchange would start after it. It is never reused anyway.
+        if (lease.conn)
+            lease.conn->close();
+        break;
     case phase::idle:
     case phase::done: break;
     }
@@ -136,13 +154,13 @@ void call_state::cancel(asio::cancellation_type type)
 
 error_code instance_call::validate(std::string& detail) const { return validate_id(label, detail); }
 
-void instance_call::write_request() { build_get_instance_request(request, client.settings_->ep, client.fixed_headers_, label); }
+void instance_call::write_request() { build_get_instance_request(request, client.settings_->ep, cred->fixed_headers, label); }
 
 error_code instance_call::decode_body(std::string_view body, std::string& detail)
 {
     if (!result)
         result = std::make_unique<instance>();
-    auto e = decode_instance_envelope(body, *result, detail, client.token_);
+    auto e = decode_instance_envelope(body, *result, detail, cred->token);
     if (e)
         return e;
     // The last line of defence against a connection out of step or a misrouting intermediary:
@@ -156,7 +174,10 @@ error_code instance_call::decode_body(std::string_view body, std::string& detail
     if (result->id != label)
     {
         std::string server_id = result->id;
+        // Scrubbed before it is cut: a cut can leave half a token that no scrub finds.
         client.redact(server_id);
+        if (cred)
+            scrub_secret(server_id, cred->token);
         detail = "the server answered with instance \"";
         append_sanitised(detail, server_id, 140);
         detail += "\" to a request for this one; the connection was closed";
@@ -197,8 +218,8 @@ void instance_call::deliver()
 }
 
 page_call::page_call(client_impl& c, asio::any_io_executor s, list_filter f, std::uint32_t p, retry_policy pol,
-                     asio::any_completion_handler<client::list_page_signature> h, error_info* i)
-    : call_state(c, std::move(s), "list_instances(page " + std::to_string(p) + ")", pol),
+                     std::shared_ptr<const credential> own, asio::any_completion_handler<client::list_page_signature> h, error_info* i)
+    : call_state(c, std::move(s), "list_instances(page " + std::to_string(p) + ")", pol, std::move(own)),
       filter(std::move(f)),
       page(p),
       handler(std::move(h)),
@@ -208,11 +229,11 @@ page_call::page_call(client_impl& c, asio::any_io_executor s, list_filter f, std
 
 error_code page_call::validate(std::string& detail) const { return validate_list_filter(filter, detail); }
 
-void page_call::write_request() { build_list_instances_request(request, client.settings_->ep, client.fixed_headers_, filter, page); }
+void page_call::write_request() { build_list_instances_request(request, client.settings_->ep, cred->fixed_headers, filter, page); }
 
 error_code page_call::decode_body(std::string_view body, std::string& detail)
 {
-    auto e = decode_instance_page(body, result.items, result.total, detail, client.token_);
+    auto e = decode_instance_page(body, result.items, result.total, detail, cred->token);
     if (e)
         return e;
     // A page can only be matched to its request by its size: more items than asked for is an
@@ -242,7 +263,8 @@ client_impl::client_impl(asio::any_io_executor ex, client_options opts, const cl
     : ex_(std::move(ex)),
       settings_((validate(opts), make_settings(opts, hooks))),
       token_(std::move(opts.token)),
-      fixed_headers_(make_fixed_headers(settings_->ep, token_, opts.user_agent)),
+      user_agent_(opts.user_agent),
+      proxy_authorization_(settings_->proxy && !settings_->ep.tls ? settings_->proxy->authorization : std::string()),
       request_timeout_(opts.request_timeout),
       default_policy_(opts.retry),
       budget_(opts.retry_budget),
@@ -250,13 +272,81 @@ client_impl::client_impl(asio::any_io_executor ex, client_options opts, const cl
       observer_(std::move(opts.on_attempt)),
       coalesce_(opts.coalesce_requests),
       batch_concurrency_(opts.batch_concurrency ? opts.batch_concurrency : opts.max_connections),
-      pool_(make_factory(ex_, settings_, hooks), opts.max_connections, opts.idle_timeout)
+      pool_(make_factory(ex_, settings_, hooks), opts.max_connections, opts.idle_timeout, opts.max_connection_age)
 {
+    if (opts.token_source)
+    {
+        tokens_ = std::make_shared<token_manager>(std::move(opts.token_source), [this](std::string token, std::uint64_t generation) {
+            return make_credential(std::move(token), generation, false);
+        });
+    }
+    else
+    {
+        default_credential_ = make_credential(token_, 0, false);
+    }
+}
+
+std::shared_ptr<const credential> client_impl::make_credential(std::string token, std::uint64_t generation, bool tagged) const
+{
+    auto c = std::make_shared<credential>();
+    c->fixed_headers = make_fixed_headers(settings_->ep, token, user_agent_, proxy_authorization_, settings_->accept_gzip);
+    if (tagged)
+        c->tag = credential_tag(token);
+    c->token = std::move(token);
+    c->generation = generation;
+    return c;
+}
+
+std::shared_ptr<const credential> client_impl::credential_for(const call_options& options) const
+{
+    if (options.token.empty())
+        return nullptr;
+    return make_credential(options.token, 0, true);
 }
 
 client_impl::~client_impl() = default;
 
-void client_impl::redact(std::string& text) const { scrub_secret(text, token_); }
+client_stats client_impl::stats() const
+{
+    client_stats s;
+    const auto pool = pool_.stats();
+    const auto opening = std::min(stats_.connecting.load(std::memory_order_relaxed), pool.open - pool.idle);
+    s.connections_open = pool.open;
+    s.connections_idle = pool.idle;
+    s.connections_opening = opening;
+    s.connections_leased = pool.open - pool.idle - opening;
+    s.calls_queued = pool.waiting;
+    {
+        std::lock_guard lock(calls_mtx_);
+        s.calls_in_flight = calls_.size();
+    }
+    s.retry_budget_tokens = budget_.tokens();
+    s.rate_limit_current = limiter_.current_rate();
+    s.calls_started = stats_.calls_started.load(std::memory_order_relaxed);
+    s.calls_failed = stats_.calls_failed.load(std::memory_order_relaxed);
+    s.requests_sent = stats_.requests_sent.load(std::memory_order_relaxed);
+    s.retries = stats_.retries.load(std::memory_order_relaxed);
+    s.resends_after_stale = stats_.resends.load(std::memory_order_relaxed);
+    s.coalesced_joins = stats_.joins.load(std::memory_order_relaxed);
+    s.rate_limit_refusals = stats_.refusals.load(std::memory_order_relaxed);
+    s.token_refreshes = tokens_ ? tokens_->refreshes() : 0;  // single-flight: one per source refresh
+    s.bytes_received = stats_.bytes_received.load(std::memory_order_relaxed);
+    s.connections_opened = pool.opened;
+    s.connections_closed.idle_timeout = pool.closed.idle_timeout;
+    s.connections_closed.max_age = pool.closed.max_age;
+    s.connections_closed.stale = pool.closed.stale;
+    s.connections_closed.not_reusable = pool.closed.not_reusable;
+    s.connections_closed.shutdown = pool.closed.shutdown;
+    return s;
+}
+
+void client_impl::redact(std::string& text) const
+{
+    scrub_secret(text, token_);
+    if (tokens_)
+        for (const auto& t : tokens_->recent_tokens())
+            scrub_secret(text, t);
+}
 
 // A strand on the concrete io_context executor when the client was given one: one level of
 // type erasure less on every hop of every call.
@@ -269,18 +359,31 @@ asio::any_io_executor client_impl::make_call_strand() const
 
 void client_impl::register_call(const std::shared_ptr<call_state>& call)
 {
+    stats_.calls_started.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard lock(calls_mtx_);
     call->registration = calls_.insert(calls_.end(), call);
 }
 
 void client_impl::start_get_instance(
     std::string id,
-    std::optional<retry_policy> policy,
+    call_options options,
     error_info* user_info,
     asio::any_completion_handler<client::get_instance_signature> handler
 )
 {
-    const retry_policy& effective = policy ? *policy : default_policy_;
+    const retry_policy& effective = options.retry ? *options.retry : default_policy_;
+    if (!options.token.empty() && !is_valid_token(options.token))
+    {
+        // Refused before anything is shared or sent; the message names the field only.
+        error_info info;
+        info.id = id;
+        info.detail = "call_options.token contains control characters (CR, LF, ...)";
+        if (user_info)
+            *user_info = std::move(info);
+        post_completion(std::move(handler), ex_, error_code(errc::invalid_argument), instance{});
+        return;
+    }
+    auto own = credential_for(options);
     auto user_slot = asio::get_associated_cancellation_slot(handler);
     std::shared_ptr<instance_call> call;
     {
@@ -292,8 +395,9 @@ void client_impl::start_get_instance(
             auto [first, last] = flights_.equal_range(id);
             for (auto it = first; it != last; ++it)
             {
-                // A call with a short deadline never inherits a long one: only equal policies share.
-                if (it->second->policy == effective)
+                // A call with a short deadline never inherits a long one, and a call never gets
+                // a response fetched with another token: only equal policies and tokens share.
+                if (it->second->policy == effective && it->second->own_token == options.token)
                 {
                     joined = it->second;
                     break;
@@ -302,7 +406,7 @@ void client_impl::start_get_instance(
         }
         // Alive while it is in `flights_`: deliver() takes it out first.
         auto target = joined ? std::static_pointer_cast<instance_call>(joined->shared_from_this())
-                             : std::make_shared<instance_call>(*this, make_call_strand(), std::move(id), effective);
+                             : std::make_shared<instance_call>(*this, make_call_strand(), std::move(id), effective, std::move(own));
         // The caller's cancellation handler is installed here, in the initiating function, and
         // before the waiter is published: once it is in the list, another thread may complete
         // it, and the caller's operation (and the slot with it) may be gone. It is never
@@ -318,8 +422,11 @@ void client_impl::start_get_instance(
             });
         }
         target->waiters.emplace_back(seq, std::move(handler), user_info);
+        if (joined)
+            stats_.joins.fetch_add(1, std::memory_order_relaxed);
         if (!joined)
         {
+            target->own_token = std::move(options.token);
             if (coalesce_)
             {
                 flights_.emplace(target->label, target.get());
@@ -353,12 +460,26 @@ void client_impl::erase_flight_locked(instance_call& call)
 void client_impl::start_list_page(
     list_filter filter,
     std::uint32_t page,
+    call_options options,
     error_info* user_info,
     asio::any_completion_handler<client::list_page_signature> handler
 )
 {
+    if (!options.token.empty() && !is_valid_token(options.token))
+    {
+        if (user_info)
+        {
+            *user_info = error_info{};
+            user_info->id = "list_instances(page " + std::to_string(page) + ")";
+            user_info->detail = "call_options.token contains control characters (CR, LF, ...)";
+        }
+        post_completion(std::move(handler), ex_, error_code(errc::invalid_argument), instance_page{});
+        return;
+    }
     auto user_slot = asio::get_associated_cancellation_slot(handler);
-    auto call = std::make_shared<page_call>(*this, make_call_strand(), std::move(filter), page, default_policy_, std::move(handler), user_info);
+    const retry_policy& effective = options.retry ? *options.retry : default_policy_;
+    auto call = std::make_shared<page_call>(*this, make_call_strand(), std::move(filter), page, effective, credential_for(options),
+                                            std::move(handler), user_info);
     register_call(call);
     if (user_slot.is_connected())
     {
@@ -524,14 +645,15 @@ client client_access::make(asio::any_io_executor ex, client_options opts, const 
 
 namespace {
 
-asio::awaitable<instance> get_instance_coro(std::shared_ptr<detail::client_impl> impl, std::string id, std::optional<retry_policy> policy)
+asio::awaitable<instance> get_instance_coro(std::shared_ptr<detail::client_impl> impl, std::string id, call_options options)
 {
     error_info info;
-    auto start = [impl](auto handler, std::string&& call_id, std::optional<retry_policy> call_policy, error_info* call_info) {
-        impl->start_get_instance(std::move(call_id), call_policy, call_info, std::move(handler));
+    auto start = [impl](auto handler, std::string&& call_id, call_options&& call_opts, error_info* call_info) {
+        impl->start_get_instance(std::move(call_id), std::move(call_opts), call_info, std::move(handler));
     };
     auto token = asio::as_tuple(asio::use_awaitable);
-    auto [ec, inst] = co_await asio::async_initiate<decltype(token), client::get_instance_signature>(start, token, std::move(id), policy, &info);
+    auto [ec, inst] =
+        co_await asio::async_initiate<decltype(token), client::get_instance_signature>(start, token, std::move(id), std::move(options), &info);
     if (ec)
         throw error(ec, std::move(info));
     co_return std::move(inst);
@@ -565,19 +687,33 @@ client::~client()
 
 client::executor_type client::get_executor() const noexcept { return impl_->executor(); }
 
+client_stats client::stats() const
+{
+    if (!impl_)
+        throw std::logic_error("beeos::client::stats called on a moved-from client");
+    return impl_->stats();
+}
+
 asio::awaitable<instance> client::get_instance(std::string_view id)
 {
     // Not a coroutine itself: the id is copied here, before anything can suspend.
     if (!impl_)
         throw std::logic_error("beeos::client::get_instance called on a moved-from client");
-    return get_instance_coro(impl_, std::string(id), std::nullopt);
+    return get_instance_coro(impl_, std::string(id), call_options());
 }
 
 asio::awaitable<instance> client::get_instance(std::string_view id, const retry_policy& policy)
 {
     if (!impl_)
         throw std::logic_error("beeos::client::get_instance called on a moved-from client");
-    return get_instance_coro(impl_, std::string(id), policy);
+    return get_instance_coro(impl_, std::string(id), call_options{.retry = policy, .token = {}});
+}
+
+asio::awaitable<instance> client::get_instance(std::string_view id, const call_options& options)
+{
+    if (!impl_)
+        throw std::logic_error("beeos::client::get_instance called on a moved-from client");
+    return get_instance_coro(impl_, std::string(id), options);
 }
 
 void client::close()
@@ -588,14 +724,14 @@ void client::close()
 
 void client::async_get_instance_erased(
     std::string id,
-    std::optional<retry_policy> policy,
+    call_options options,
     error_info* info,
     asio::any_completion_handler<get_instance_signature> handler
 )
 {
     if (!impl_)
         throw std::logic_error("beeos::client::async_get_instance called on a moved-from client");
-    impl_->start_get_instance(std::move(id), std::move(policy), info, std::move(handler));
+    impl_->start_get_instance(std::move(id), std::move(options), info, std::move(handler));
 }
 
 void client::async_shutdown_erased(shutdown_mode mode, asio::any_completion_handler<void(boost::system::error_code)> handler)

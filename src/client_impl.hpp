@@ -5,11 +5,15 @@
 #include "call_fsm.hpp"
 #include "completion.hpp"
 #include "connection_pool.hpp"
+#include "credential.hpp"
 #include "host_resolver.hpp"
+#include "proxy_config.hpp"
 #include "rate_limiter.hpp"
 #include "retry.hpp"
+#include "token_manager.hpp"
 
 #include <beeos/client.hpp>
+#include <beeos/stats.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
@@ -40,6 +44,8 @@ struct client_hooks
     std::function<std::unique_ptr<http_connection>(const boost::asio::any_io_executor&, std::shared_ptr<const connection_settings>)> make_connection;
     /// The blocking lookup the host resolver runs on its threads (default: getaddrinfo).
     host_resolver::lookup_function lookup;
+    /// The environment the proxy decision reads (default: the process's).
+    env_lookup env = nullptr;
 };
 
 /// The shared state behind a `client`: options, pool, retry budget, rate limiter and the calls
@@ -64,7 +70,7 @@ public:
     /// coalescing is on. `user_info` (may be null) is filled before `handler` runs.
     void start_get_instance(
         std::string id,
-        std::optional<retry_policy> policy,
+        call_options options,
         error_info* user_info,
         boost::asio::any_completion_handler<client::get_instance_signature> handler
     );
@@ -73,6 +79,7 @@ public:
     void start_list_page(
         list_filter filter,
         std::uint32_t page,
+        call_options options,
         error_info* user_info,
         boost::asio::any_completion_handler<client::list_page_signature> handler
     );
@@ -81,8 +88,15 @@ public:
 
     void close();
 
-    /// Replaces every occurrence of a credential of this client in `text` with `[redacted]`.
+    /// Replaces every occurrence of a credential of this client (its token, the tokens its
+    /// token source gave last) in `text` with `[redacted]`.
     void redact(std::string& text) const;
+
+    /// The credential of a call: its own token's, or the client's.
+    std::shared_ptr<const credential> credential_for(const call_options& options) const;
+
+    /// `client::stats()`: cheap, no I/O; the counters are relaxed atomics.
+    client_stats stats() const;
 
     // For tests: the pool's count of connections opened so far.
     std::size_t connections_opened() const { return pool_.connections_opened(); }
@@ -95,6 +109,7 @@ private:
     friend struct page_call;
     friend struct park_wake;
     friend struct exchange_done;
+    friend struct credential_wait;
 
     boost::asio::any_io_executor make_call_strand() const;
     void launch(std::shared_ptr<call_state> call);
@@ -112,6 +127,7 @@ private:
     void start_goodbye();
     void erase_flight_locked(instance_call& call);  // with flights_mtx_ held
 
+    std::shared_ptr<const credential> make_credential(std::string token, std::uint64_t generation, bool tagged) const;
     static boost::asio::awaitable<void> exchange(std::shared_ptr<client_impl> self, std::shared_ptr<call_state> call,
                                                  clock_type::time_point deadline, bool on_new_connection);
     static boost::asio::awaitable<void> say_goodbye(std::shared_ptr<client_impl> self);
@@ -119,8 +135,11 @@ private:
 
     boost::asio::any_io_executor ex_;
     std::shared_ptr<const connection_settings> settings_;
-    std::string token_;
-    std::string fixed_headers_;
+    std::string token_;                          // the fixed token of client_options
+    std::string user_agent_;
+    std::string proxy_authorization_;            // for an http API through a proxy
+    std::shared_ptr<const credential> default_credential_;
+    std::shared_ptr<token_manager> tokens_;      // null without a token source
     std::chrono::milliseconds request_timeout_;
     retry_policy default_policy_;
     retry_budget budget_;
@@ -131,7 +150,22 @@ private:
     connection_pool pool_;
     std::atomic<bool> closed_{false};
 
-    std::mutex calls_mtx_;
+    // Counters of stats(), updated where the events happen; relaxed, as no decision reads them.
+    struct counters
+    {
+        std::atomic<std::uint64_t> calls_started{0};
+        std::atomic<std::uint64_t> calls_failed{0};
+        std::atomic<std::uint64_t> requests_sent{0};
+        std::atomic<std::uint64_t> retries{0};
+        std::atomic<std::uint64_t> resends{0};
+        std::atomic<std::uint64_t> joins{0};
+        std::atomic<std::uint64_t> refusals{0};
+        std::atomic<std::uint64_t> bytes_received{0};
+        std::atomic<std::size_t> connecting{0};
+    };
+    mutable counters stats_;
+
+    mutable std::mutex calls_mtx_;
     std::list<std::shared_ptr<call_state>> calls_;
     // Shutdown, guarded by calls_mtx_: every async_shutdown waits here until the calls have
     // drained and the goodbye on the idle connections is over; then all complete together.

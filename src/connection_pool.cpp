@@ -22,6 +22,7 @@ void pool_state::drop_expired(clock_type::time_point now, std::vector<std::uniqu
         to_close.push_back(std::move(idle_.front()));
         idle_.pop_front();
         --slots_;
+        ++closed_.idle_timeout;
     }
 }
 
@@ -78,14 +79,20 @@ pool_waiter* pool_state::grant_slot_to_first_waiter()
 
 pool_waiter* pool_state::release(std::unique_ptr<http_connection> conn, clock_type::time_point now, std::vector<std::unique_ptr<http_connection>>& to_close)
 {
-    if (!conn->reusable() || shut_down_)
+    const bool too_old = max_age_.count() > 0 && conn->created_at != clock_type::time_point{} && now - conn->created_at >= max_age_;
+    if (!conn->reusable() || shut_down_ || too_old)
     {
         to_close.push_back(std::move(conn));
         if (shut_down_)
         {
+            ++closed_.shutdown;
             --slots_;
             return nullptr;
         }
+        if (too_old && to_close.back()->reusable())
+            ++closed_.max_age;
+        else
+            ++closed_.not_reusable;
         return grant_slot_to_first_waiter();
     }
     conn->idle_since = now;
@@ -115,6 +122,7 @@ pool_waiter* pool_state::release_slot()
 void pool_state::shut_down(std::vector<std::unique_ptr<http_connection>>& to_close, std::vector<pool_waiter*>& to_notify)
 {
     shut_down_ = true;
+    closed_.shutdown += idle_.size();
     for (auto& c : idle_)
         to_close.push_back(std::move(c));
     slots_ -= idle_.size();
@@ -135,14 +143,20 @@ void timed_waiter::notify()
     asio::post(timer_.get_executor(), [self = shared_from_this()] { self->timer_.cancel(); });
 }
 
-connection_pool::connection_pool(connection_factory make, std::size_t max_connections, std::chrono::milliseconds idle_timeout)
-    : make_(std::move(make)), max_connections_(max_connections), state_(max_connections, idle_timeout)
+connection_pool::connection_pool(connection_factory make, std::size_t max_connections, std::chrono::milliseconds idle_timeout,
+                                 std::chrono::milliseconds max_age)
+    : make_(std::move(make)), max_connections_(max_connections), state_(max_connections, idle_timeout, max_age)
 {
 }
 
 connection_pool::~connection_pool() { shut_down(); }
 
-std::unique_ptr<http_connection> connection_pool::make_connection() { return make_(); }
+std::unique_ptr<http_connection> connection_pool::make_connection()
+{
+    auto c = make_();
+    c->created_at = clock_type::now();
+    return c;
+}
 
 void connection_pool::close_all(std::vector<std::unique_ptr<http_connection>>& conns) noexcept
 {
@@ -189,7 +203,7 @@ void connection_pool::start_acquire(
         return;
     if (lease.fresh)
         lease.conn = make_connection();
-    check_idle_health(lease, now);
+    check_idle_health(lease);
 }
 
 void connection_pool::finish_wait(timed_waiter& waiter, bool caller_cancelled, error_code wait_ec, connection_lease& lease, error_code& ec, error_info& info)
@@ -235,7 +249,7 @@ void connection_pool::finish_wait(timed_waiter& waiter, bool caller_cancelled, e
         lease = {std::move(granted), false};
     else
         lease = {make_connection(), true};
-    check_idle_health(lease, clock_type::now());
+    check_idle_health(lease);
 }
 
 void connection_pool::forget(pool_waiter& waiter) noexcept
@@ -247,14 +261,13 @@ void connection_pool::forget(pool_waiter& waiter) noexcept
     state_.remove(&waiter);
 }
 
-void connection_pool::check_idle_health(connection_lease& lease, clock_type::time_point now)
+void connection_pool::check_idle_health(connection_lease& lease)
 {
-    // Catch a connection the server already closed before sending into it; the re-send on the
-    // keep-alive race covers the case where the close is still in flight. The check is a
-    // poll(2) per call, so a connection handed back less than `recheck_after_idle` ago skips it:
-    // servers close idle connections after seconds, and the re-send covers the rare sooner one.
-    if (lease.conn && !lease.fresh && now - lease.conn->idle_since >= recheck_after_idle &&
-        lease.conn->unusable_while_idle())
+    // Catch a connection the server already closed, or that received bytes nobody asked for
+    // (an unsolicited response, which the next call would read as its own answer), before
+    // sending into it: one poll(2) per reuse. The re-send on the keep-alive race covers a close
+    // still in flight; the id check of the response covers bytes arriving after the poll.
+    if (lease.conn && !lease.fresh && lease.conn->unusable_while_idle())
     {
         lease.conn = replace(std::move(lease.conn));
         lease.fresh = true;
@@ -321,6 +334,18 @@ std::size_t connection_pool::connections_opened() const
 {
     std::lock_guard lock(mtx_);
     return state_.slots_granted();
+}
+
+connection_pool::snapshot connection_pool::stats() const
+{
+    std::lock_guard lock(mtx_);
+    snapshot s;
+    s.open = state_.open_slots();
+    s.idle = state_.idle_count();
+    s.waiting = state_.waiting_count();
+    s.opened = state_.slots_granted();
+    s.closed = state_.closed();
+    return s;
 }
 
 }  // namespace beeos::detail

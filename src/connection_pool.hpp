@@ -56,10 +56,21 @@ private:
 class pool_state
 {
 public:
-    pool_state(std::size_t max_connections, std::chrono::milliseconds idle_timeout)
-        : max_(max_connections), idle_timeout_(idle_timeout)
+    /// `max_age` 0: connections are never retired for their age.
+    pool_state(std::size_t max_connections, std::chrono::milliseconds idle_timeout, std::chrono::milliseconds max_age = {})
+        : max_(max_connections), idle_timeout_(idle_timeout), max_age_(max_age)
     {
     }
+
+    /// Connections closed so far, by cause (the pool's decisions; see `client_stats`).
+    struct closed_counts
+    {
+        std::uint64_t idle_timeout = 0;
+        std::uint64_t max_age = 0;
+        std::uint64_t stale = 0;
+        std::uint64_t not_reusable = 0;
+        std::uint64_t shutdown = 0;
+    };
 
     struct acquire_result
     {
@@ -79,15 +90,21 @@ public:
     bool remove(pool_waiter* w);
 
     /// Takes back a leased connection. A reusable one goes to the first waiter or the idle list;
-    /// any other is moved to `to_close` and its slot goes to the first waiter or is freed.
+    /// any other, and one older than `max_age` (so that the pool follows DNS changes and load
+    /// balancers), is moved to `to_close` and its slot goes to the first waiter or is freed.
     /// Returns the waiter to notify, if any.
     pool_waiter* release(std::unique_ptr<http_connection> conn, clock_type::time_point now, std::vector<std::unique_ptr<http_connection>>& to_close);
 
     /// A slot whose connection could not be opened: passed to the first waiter or freed.
     pool_waiter* release_slot();
 
-    /// Counts a connection opened in the slot of a failed one (`slots_granted` stays truthful).
-    void note_replacement() noexcept { ++slots_granted_; }
+    /// Counts a connection opened in the slot of one found closed (`slots_granted` stays
+    /// truthful).
+    void note_replacement() noexcept
+    {
+        ++slots_granted_;
+        ++closed_.stale;
+    }
 
     /// Refuses every later request; hands back the idle connections and the waiters to fail.
     void shut_down(std::vector<std::unique_ptr<http_connection>>& to_close, std::vector<pool_waiter*>& to_notify);
@@ -99,6 +116,7 @@ public:
     /// Connections opened so far: slots granted plus replacements.
     std::size_t slots_granted() const noexcept { return slots_granted_; }
     std::size_t max_connections() const noexcept { return max_; }
+    const closed_counts& closed() const noexcept { return closed_; }
 
 private:
     pool_waiter* grant_slot_to_first_waiter();
@@ -106,6 +124,8 @@ private:
 
     std::size_t max_;
     std::chrono::milliseconds idle_timeout_;
+    std::chrono::milliseconds max_age_;
+    closed_counts closed_;
     std::size_t slots_ = 0;
     std::size_t slots_granted_ = 0;
     bool shut_down_ = false;
@@ -129,7 +149,8 @@ using connection_factory = std::function<std::unique_ptr<http_connection>()>;
 class connection_pool
 {
 public:
-    connection_pool(connection_factory make, std::size_t max_connections, std::chrono::milliseconds idle_timeout);
+    connection_pool(connection_factory make, std::size_t max_connections, std::chrono::milliseconds idle_timeout,
+                    std::chrono::milliseconds max_age = {});
     ~connection_pool();
 
     /// Leases a connection, in two halves so that a caller waits without a coroutine. Call on
@@ -180,11 +201,21 @@ public:
     /// Connections opened so far (slots granted for a new connection).
     std::size_t connections_opened() const;
 
+    /// What `client::stats()` reports of the pool.
+    struct snapshot
+    {
+        std::size_t open = 0;
+        std::size_t idle = 0;
+        std::size_t waiting = 0;
+        std::size_t opened = 0;
+        pool_state::closed_counts closed;
+    };
+    snapshot stats() const;
+
 private:
     std::unique_ptr<http_connection> make_connection();
-    void check_idle_health(connection_lease& lease, clock_type::time_point now);
+    void check_idle_health(connection_lease& lease);
 
-    static constexpr std::chrono::milliseconds recheck_after_idle{1000};
     static void close_all(std::vector<std::unique_ptr<http_connection>>& conns) noexcept;
 
     connection_factory make_;

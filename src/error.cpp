@@ -57,6 +57,7 @@ public:
         case errc::cancelled: return "cancelled";
         case errc::shut_down: return "client shut down";
         case errc::mismatched_response: return "response does not match the request";
+        case errc::proxy: return "the proxy refused or failed the connection";
         }
         return ev == 0 ? "success" : "unknown beeos error";
     }
@@ -94,6 +95,8 @@ std::string format_error(const boost::system::error_code& ec, const error_info& 
         add("code", info.api_code, true);
     if (!info.request_id.empty())
         add("request_id", info.request_id, true);
+    if (!info.credential_tag.empty())
+        add("credential", info.credential_tag, false);  // the tag, never the token
     if (info.retry_after)
         add("retry after", std::to_string(info.retry_after->count()) + "s", false);
     if (info.attempts > 1)

@@ -52,8 +52,10 @@ void scrub_secret(std::string& text, std::string_view secret)
 {
     if (secret.empty())
         return;
-    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos))
-        text.replace(pos, secret.size(), "[redacted]");
+    static constexpr std::string_view mark = "[redacted]";
+    // Search on after the mark: a secret that occurs inside "[redacted]" must not loop.
+    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + mark.size()))
+        text.replace(pos, secret.size(), mark);
 }
 
 errc errc_from_status(int status) noexcept

@@ -50,7 +50,10 @@ host_resolver::results_type lookup_with_getaddrinfo(const std::string& host, con
     // A synchronous resolve calls getaddrinfo on the calling thread; its io_context is never run.
     asio::io_context private_context(1);
     asio::ip::tcp::resolver resolver(private_context);
-    return resolver.resolve(host, port, ec);
+    host_resolver::results_type out;
+    for (const auto& entry : resolver.resolve(host, port, ec))
+        out.push_back(entry.endpoint());
+    return out;
 }
 
 }  // namespace

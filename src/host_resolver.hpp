@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace beeos::detail {
 
@@ -29,7 +30,8 @@ namespace beeos::detail {
 class host_resolver : public std::enable_shared_from_this<host_resolver>
 {
 public:
-    using results_type = boost::asio::ip::tcp::resolver::results_type;
+    /// The addresses of a host, in the order getaddrinfo gives them (RFC 6724).
+    using results_type = std::vector<boost::asio::ip::tcp::endpoint>;
 
     /// Runs on the lookup's thread; blocking is its job. The default asks getaddrinfo.
     using lookup_function = std::function<results_type(const std::string& host, const std::string& port, boost::system::error_code& ec)>;

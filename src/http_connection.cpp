@@ -4,10 +4,12 @@
 // the library sees the small `http_connection` interface. Keeps a clean build cheap on 2 cores.
 #include "http_connection.hpp"
 
+#include "gzip_inflater.hpp"
 #include "host_resolver.hpp"
 #include "http_exchange.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -99,13 +101,18 @@ public:
     asio::awaitable<void> async_connect(clock_type::time_point deadline, error_code& ec, error_info& info) override
     {
         const endpoint& ep = settings_->ep;
+        const auto& proxy = settings_->proxy;
+        // Through a proxy the TCP connection goes to the proxy; TLS still ends at the API.
+        const std::string& host = proxy ? proxy->host : ep.host;
+        const std::string& port = proxy ? proxy->port : ep.port;
+        const std::string peer = proxy ? "the proxy " + proxy->where : where_;
         auto now = clock_type::now();
         auto connect_deadline = now + settings_->connect_timeout;
         bool call_deadline_first = deadline < connect_deadline;
         if (call_deadline_first)
             connect_deadline = deadline;
-        auto timeout_detail = [&](std::string_view phase) {
-            return std::string(phase) + " " + where_ + " did not finish within " +
+        auto timeout_detail = [&](std::string_view phase, const std::string& whom) {
+            return std::string(phase) + " " + whom + " did not finish within " +
                    (call_deadline_first ? "the request_timeout" : "connect_timeout (" + ms_text(settings_->connect_timeout) + ")");
         };
 
@@ -116,7 +123,7 @@ public:
         // lookup runs off the io_context and is abandoned at the deadline or on cancellation.
         auto wait = std::make_shared<resolve_wait>(ex, connect_deadline);
         host_resolver::ticket ticket = settings_->resolver->resolve(
-            ep.host, ep.port, ex, [weak = std::weak_ptr<resolve_wait>(wait)](error_code resolve_ec, host_resolver::results_type results) {
+            host, port, ex, [weak = std::weak_ptr<resolve_wait>(wait)](error_code resolve_ec, host_resolver::results_type results) {
                 if (auto w = weak.lock())
                 {
                     w->done = true;
@@ -132,28 +139,55 @@ public:
         {
             const bool aborted = is_abort(wait_ec);
             ec = aborted ? errc::cancelled : errc::timeout;
-            info.detail = aborted ? "cancelled while resolving the host" : timeout_detail("resolving");
+            info.detail = aborted ? "cancelled while resolving the host" : timeout_detail("resolving", host + ":" + port);
             co_return;
         }
-        if (wait->ec)
+        if (wait->ec || wait->results.empty())
         {
             ec = errc::connection;
             info.cause = wait->ec;
-            info.detail = "could not resolve " + ep.host;
+            info.detail = "could not resolve " + host;
             co_return;
         }
-        auto results = std::move(wait->results);
+        auto addresses = std::move(wait->results);
         wait.reset();
+        if (co_await cancelled_meanwhile())
+        {
+            ec = errc::cancelled;
+            info.detail = "cancelled after resolving the host";
+            co_return;
+        }
 
-        tcp.expires_at(connect_deadline);
         error_code io_ec;
-        co_await tcp.async_connect(results, asio::redirect_error(asio::use_awaitable, io_ec));
+        co_await connect_staggered(tcp.socket(), addresses, connect_deadline, io_ec);
         if (io_ec)
         {
-            classify_io_failure(io_ec, "connecting to", where_, timeout_detail("connecting to"), ec, info);
+            if (io_ec == asio::error::timed_out)
+                io_ec = beast::error::timeout;
+            classify_io_failure(io_ec, "connecting to", peer, timeout_detail("connecting to", peer), ec, info);
             co_return;
         }
         tcp.socket().set_option(asio::ip::tcp::no_delay(true), io_ec);
+        tcp.expires_at(connect_deadline);
+        if (co_await cancelled_meanwhile())
+        {
+            ec = errc::cancelled;
+            info.detail = "cancelled after connecting to " + peer;
+            co_return;
+        }
+
+        if (proxy && is_tls)
+        {
+            co_await open_tunnel(*proxy, ec, info, timeout_detail("opening a tunnel through", peer));
+            if (ec)
+                co_return;
+            if (co_await cancelled_meanwhile())
+            {
+                ec = errc::cancelled;
+                info.detail = "cancelled after opening the tunnel";
+                co_return;
+            }
+        }
 
         if constexpr (is_tls)
         {
@@ -179,11 +213,13 @@ public:
                 co_return;
             }
             co_await stream_.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, io_ec));
+            if (!io_ec && co_await cancelled_meanwhile())
+                io_ec = asio::error::operation_aborted;
             if (io_ec)
             {
                 if (is_abort(io_ec) || io_ec == beast::error::timeout)
                 {
-                    classify_io_failure(io_ec, "the TLS handshake with", where_, timeout_detail("the TLS handshake with"), ec, info);
+                    classify_io_failure(io_ec, "the TLS handshake with", where_, timeout_detail("the TLS handshake with", where_), ec, info);
                     co_return;
                 }
                 std::string verify = verify_failure_text(ssl);
@@ -213,6 +249,9 @@ public:
         co_await async_exchange_over(stream_, buffer_, parser_, request, limits_, res, report);
         failure.response_started = report.response_started;
         reusable_ = classify_exchange(report, buffer_.size(), limits_, where_, res, ec, info);
+        res.wire_bytes = report.bytes_read;
+        if (!ec && !res.content_encoding.empty())
+            decode_content(res, ec, info);
         if (ec)
         {
             // Whatever is left of this response must never be read as the next call's answer.
@@ -258,6 +297,214 @@ public:
     }
 
 private:
+    // Happy Eyeballs (RFC 8305, section 5): the addresses are tried in turn, families
+    // interleaved, each next one `attempt_delay` after the previous started (at once when it
+    // failed), while the earlier ones go on; the first to connect wins and the rest are
+    // closed. So a dead first address costs 250 ms, not the whole connect_timeout. Ends by
+    // `deadline`, or on cancellation of the calling coroutine.
+    static constexpr std::chrono::milliseconds attempt_delay{250};
+
+    struct race
+    {
+        race(const asio::any_io_executor& strand, clock_type::time_point deadline) : done_timer(strand, deadline), stagger(strand) {}
+        asio::steady_timer done_timer;  // the coroutine waits on it; cancelled when the race ends
+        asio::steady_timer stagger;
+        std::vector<std::unique_ptr<asio::ip::tcp::socket>> sockets;
+        std::vector<asio::ip::tcp::endpoint> order;
+        std::size_t next = 0;
+        std::size_t pending = 0;
+        std::optional<std::size_t> winner;
+        bool over = false;
+        error_code last;
+    };
+
+    static std::vector<asio::ip::tcp::endpoint> interleave(const std::vector<asio::ip::tcp::endpoint>& in)
+    {
+        std::vector<asio::ip::tcp::endpoint> v6, v4, out;
+        for (const auto& e : in)
+            (e.address().is_v6() ? v6 : v4).push_back(e);
+        const bool v6_first = !in.empty() && in.front().address().is_v6();
+        auto& a = v6_first ? v6 : v4;
+        auto& b = v6_first ? v4 : v6;
+        for (std::size_t i = 0; i < std::max(a.size(), b.size()); ++i)
+        {
+            if (i < a.size())
+                out.push_back(a[i]);
+            if (i < b.size())
+                out.push_back(b[i]);
+        }
+        return out;
+    }
+
+    static void start_next(const std::shared_ptr<race>& r, const asio::any_io_executor& socket_ex)
+    {
+        if (r->over || r->next >= r->order.size())
+            return;
+        const std::size_t i = r->next++;
+        r->sockets.push_back(std::make_unique<asio::ip::tcp::socket>(socket_ex));
+        ++r->pending;
+        r->sockets[i]->async_connect(r->order[i], asio::bind_executor(r->done_timer.get_executor(), [r, i, socket_ex](error_code connect_ec) {
+            --r->pending;
+            if (r->over)
+                return;
+            if (!connect_ec)
+            {
+                r->over = true;
+                r->winner = i;
+                r->stagger.cancel();
+                for (std::size_t k = 0; k < r->sockets.size(); ++k)
+                    if (k != i)
+                    {
+                        error_code ignored;
+                        r->sockets[k]->close(ignored);
+                    }
+                r->done_timer.cancel();
+                return;
+            }
+            r->last = connect_ec;
+            if (r->next < r->order.size())
+            {
+                start_next(r, socket_ex);  // a failure frees the turn of the next address at once
+            }
+            else if (r->pending == 0)
+            {
+                r->over = true;
+                r->stagger.cancel();
+                r->done_timer.cancel();
+            }
+        }));
+        if (r->next < r->order.size())
+        {
+            r->stagger.expires_after(attempt_delay);
+            r->stagger.async_wait([r, socket_ex](error_code wait_ec) {
+                if (!wait_ec)
+                    start_next(r, socket_ex);
+            });
+        }
+    }
+
+    static asio::awaitable<void> connect_staggered(asio::ip::tcp::socket& out, const std::vector<asio::ip::tcp::endpoint>& addresses,
+                                                   clock_type::time_point deadline, error_code& ec)
+    {
+        auto strand = co_await asio::this_coro::executor;
+        auto r = std::make_shared<race>(strand, deadline);
+        r->order = interleave(addresses);
+        start_next(r, out.get_executor());
+        error_code wait_ec;
+        co_await r->done_timer.async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
+        if (!r->over)
+        {
+            // The deadline or a cancellation: every attempt still pending ends here.
+            r->over = true;
+            r->stagger.cancel();
+            for (auto& s : r->sockets)
+            {
+                error_code ignored;
+                s->close(ignored);
+            }
+            ec = is_abort(wait_ec) ? asio::error::operation_aborted : asio::error::timed_out;
+            co_return;
+        }
+        if (!r->winner)
+        {
+            ec = r->last ? r->last : asio::error::host_unreachable;
+            co_return;
+        }
+        out = std::move(*r->sockets[*r->winner]);
+        ec = {};
+    }
+
+    // CONNECT host:port through the proxy (RFC 9110 section 9.3.6); TLS to the API follows
+    // inside the tunnel. The bearer token is not sent here: only the proxy's own credentials.
+    asio::awaitable<void> open_tunnel(const proxy_endpoint& proxy, error_code& ec, error_info& info, std::string timeout_detail)
+    {
+        const endpoint& ep = settings_->ep;
+        const std::string authority = (ep.host.find(':') != std::string::npos ? "[" + ep.host + "]" : ep.host) + ":" + ep.port;
+        std::string request = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n";
+        if (!proxy.authorization.empty())
+            request += "Proxy-Authorization: " + proxy.authorization + "\r\n";
+        request += "User-Agent: " + settings_->user_agent + "\r\n\r\n";
+        auto& tcp = beast::get_lowest_layer(stream_);
+        error_code io_ec;
+        co_await asio::async_write(tcp, asio::buffer(request), asio::redirect_error(asio::use_awaitable, io_ec));
+        http_response answer;
+        auto& parser = parser_.emplace(answer);
+        parser.skip(true);  // a 2xx to CONNECT has no body; any other answer ends the connection
+        parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(settings_->max_header_bytes, UINT32_MAX)));
+        if (!io_ec)
+            co_await http::async_read_header(tcp, buffer_, parser, asio::redirect_error(asio::use_awaitable, io_ec));
+        const std::string whom = "the proxy " + proxy.where;
+        if (io_ec)
+        {
+            classify_io_failure(io_ec, "opening a tunnel through", whom, std::move(timeout_detail), ec, info);
+            if (ec == errc::connection)
+            {
+                ec = errc::proxy;
+                info.detail = whom + " closed the connection or failed while opening the tunnel to " + authority;
+            }
+            co_return;
+        }
+        const int status = parser.status();
+        if (status < 200 || status > 299)
+        {
+            ec = errc::proxy;
+            info.http_status = status;
+            info.detail = whom + " refused the tunnel to " + authority + " with HTTP " + std::to_string(status) +
+                          (status == 407 || status == 401 ? " (proxy authentication required: check the proxy URL's user and password)" : "") +
+                          "; the API was not reached";
+            co_return;
+        }
+        if (buffer_.size() != 0)
+        {
+            ec = errc::proxy;
+            info.detail = whom + " sent bytes after its answer to CONNECT; not trusting the tunnel";
+            co_return;
+        }
+        ec = {};
+    }
+
+    // The body of a response with a Content-Encoding: inflated when gzip (the one coding
+    // asked for), an error otherwise. The framing was fine, so the connection stays usable.
+    void decode_content(http_response& res, error_code& ec, error_info& info)
+    {
+        const std::string_view coding = res.content_encoding;
+        if (beast::iequals(coding, "identity"))
+            return;
+        if (!settings_->accept_gzip || !(beast::iequals(coding, "gzip") || beast::iequals(coding, "x-gzip")))
+        {
+            ec = errc::protocol;
+            info.detail = "the response has Content-Encoding ";
+            info.detail += coding.substr(0, 40);
+            info.detail += ", which was not asked for";
+            res.body.clear();
+            return;
+        }
+        if (!inflater_)
+            inflater_.emplace(settings_->max_body_bytes);
+        else
+            inflater_->reset();
+        std::string plain;
+        auto status = inflater_->feed(res.body, plain);
+        if (status == inflate_status::need_more || status == inflate_status::done)
+            status = inflater_->finish();
+        if (status != inflate_status::done)
+        {
+            if (status == inflate_status::too_large)
+            {
+                ec = errc::body_too_large;
+                info.detail = "the gzip body inflates to more than max_body_bytes (" + std::to_string(settings_->max_body_bytes) + " bytes)";
+            }
+            else
+            {
+                ec = errc::protocol;
+                info.detail = std::string("the gzip body is ") + to_string(status) + " (" + std::to_string(res.body.size()) + " bytes on the wire)";
+            }
+            res.body.clear();
+            return;
+        }
+        res.body = std::move(plain);
+    }
+
     static Stream make_stream(const asio::any_io_executor& ex, const connection_settings& s)
     {
         if constexpr (is_tls)
@@ -270,6 +517,7 @@ private:
     Stream stream_;
     beast::flat_buffer buffer_;
     std::optional<response_reader> parser_;
+    std::optional<gzip_inflater> inflater_;  // made at the first gzip response, then reused
     exchange_limits limits_;
     std::string where_;  // "host:port", for messages
 };

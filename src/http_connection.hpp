@@ -2,6 +2,7 @@
 #ifndef BEEOS_SRC_HTTP_CONNECTION_HPP
 #define BEEOS_SRC_HTTP_CONNECTION_HPP
 
+#include "proxy_config.hpp"
 #include "request.hpp"
 
 #include <beeos/error.hpp>
@@ -11,6 +12,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +32,11 @@ struct connection_settings
     endpoint ep;
     std::shared_ptr<boost::asio::ssl::context> tls;  ///< null for http://
     std::shared_ptr<host_resolver> resolver;         ///< every new connection resolves through it
+    /// Every connection goes through this HTTP proxy: a CONNECT tunnel for https, absolute-form
+    /// requests for http.
+    std::optional<proxy_endpoint> proxy;
+    std::string user_agent;  ///< the User-Agent value, for the CONNECT request
+    bool accept_gzip = true; ///< requests say `Accept-Encoding: gzip`, and gzip bodies are inflated
     std::chrono::milliseconds connect_timeout{};
     std::size_t max_body_bytes = 0;
     std::size_t max_header_bytes = 0;
@@ -44,6 +51,8 @@ struct http_response
     std::string request_id;   ///< X-Request-Id
     std::string retry_after;  ///< raw Retry-After
     std::string location;     ///< raw Location (redirects are reported, never followed)
+    std::string content_encoding;  ///< raw Content-Encoding; the body is decoded when it is gzip
+    std::size_t wire_bytes = 0;  ///< bytes of the response read (interim responses included)
 
     void clear()
     {
@@ -53,6 +62,8 @@ struct http_response
         request_id.clear();
         retry_after.clear();
         location.clear();
+        content_encoding.clear();
+        wire_bytes = 0;
     }
 };
 
@@ -115,6 +126,7 @@ public:
     std::size_t completed_exchanges() const noexcept { return completed_; }
 
     clock_type::time_point idle_since{};
+    clock_type::time_point created_at{};  ///< when the pool made it; its age decides its retirement
 
 protected:
     bool reusable_ = false;

@@ -14,6 +14,7 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -33,6 +34,14 @@
 #include <string_view>
 
 namespace beeos::detail {
+
+/// True when the calling coroutine was cancelled, also while none of its operations was
+/// pending (a cancellation that arrives between two operations reaches none of them).
+inline boost::asio::awaitable<bool> cancelled_meanwhile()
+{
+    auto cs = co_await boost::asio::this_coro::cancellation_state;
+    co_return cs.cancelled() != boost::asio::cancellation_type::none;
+}
 
 /// Interim responses accepted before the final one. Servers send one or two (100 Continue,
 /// 103 Early Hints); a stream of them is a peer that will never answer.
@@ -93,6 +102,7 @@ private:
                     break;
                 case field::retry_after: assign_first(seen_retry_after_, res_.retry_after, value); break;
                 case field::location: assign_first(seen_location_, res_.location, value); break;
+                case field::content_encoding: assign_first(seen_content_encoding_, res_.content_encoding, value); break;
                 case field::unknown:
                     if (boost::beast::iequals(name_string, "X-Request-Id"))
                         assign_first(seen_request_id_, res_.request_id, value);
@@ -165,6 +175,7 @@ private:
     bool seen_retry_after_ = false;
     bool seen_location_ = false;
     bool seen_request_id_ = false;
+    bool seen_content_encoding_ = false;
 };
 
 /// Limits of one exchange, from `connection_settings`.
@@ -184,6 +195,7 @@ struct exchange_report
     int interim_responses = 0;           ///< 1xx responses skipped
     bool switching_protocols = false;    ///< a 101 arrived, which a GET never asked for
     bool too_many_interim = false;
+    std::size_t bytes_read = 0;          ///< by the parser, interim responses included
 };
 
 /// Writes `request` and reads responses from `buffer`/`stream` until a final (non-1xx) one is
@@ -206,6 +218,8 @@ boost::asio::awaitable<void> async_exchange_over(
     report = {};
     boost::system::error_code ec;
     co_await asio::async_write(stream, asio::buffer(request.data(), request.size()), asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec && co_await cancelled_meanwhile())
+        ec = asio::error::operation_aborted;
     if (ec)
     {
         report.write_ec = ec;
@@ -218,7 +232,10 @@ boost::asio::awaitable<void> async_exchange_over(
         auto& p = parser.emplace(res);
         p.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(limits.max_header_bytes, UINT32_MAX)));
         p.body_limit(limits.max_body_bytes);
-        co_await http::async_read(stream, buffer, p, asio::redirect_error(asio::use_awaitable, ec));
+        const std::size_t n = co_await http::async_read(stream, buffer, p, asio::redirect_error(asio::use_awaitable, ec));
+        report.bytes_read += n;
+        if (!ec && co_await cancelled_meanwhile())
+            ec = asio::error::operation_aborted;
         report.response_started = report.response_started || p.got_some() || buffer.size() != 0;
         const bool header_done = p.is_header_done();
         if (header_done)
@@ -337,6 +354,7 @@ inline bool classify_exchange(
         res.request_id.clear();
         res.retry_after.clear();
         res.location.clear();
+        res.content_encoding.clear();
     }
     if (io_ec == http::error::body_limit)
     {

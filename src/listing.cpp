@@ -27,21 +27,23 @@ struct instance_pager::state
 {
     std::shared_ptr<detail::client_impl> client;
     list_filter filter;
-    std::uint32_t next_page = 0;
+    call_options options;
+    std::atomic<std::uint32_t> next_page{0};
     std::atomic<bool> done{false};
     std::atomic<bool> busy{false};
 };
 
 namespace {
 
-asio::awaitable<instance_page> list_page_coro(std::shared_ptr<detail::client_impl> impl, list_filter filter, std::uint32_t page)
+asio::awaitable<instance_page> list_page_coro(std::shared_ptr<detail::client_impl> impl, list_filter filter, std::uint32_t page, call_options options)
 {
     error_info info;
-    auto start = [impl](auto handler, list_filter&& f, std::uint32_t p, error_info* i) {
-        impl->start_list_page(std::move(f), p, i, std::move(handler));
+    auto start = [impl](auto handler, list_filter&& f, std::uint32_t p, call_options&& o, error_info* i) {
+        impl->start_list_page(std::move(f), p, std::move(o), i, std::move(handler));
     };
     auto token = asio::as_tuple(asio::use_awaitable);
-    auto [ec, result] = co_await asio::async_initiate<decltype(token), client::list_page_signature>(start, token, std::move(filter), page, &info);
+    auto [ec, result] = co_await asio::async_initiate<decltype(token), client::list_page_signature>(start, token, std::move(filter), page,
+                                                                                                    std::move(options), &info);
     if (ec)
         throw error(ec, std::move(info));
     co_return std::move(result);
@@ -60,34 +62,46 @@ bool is_last_page(const instance_page& p)
 void client::async_list_instances_page_erased(
     list_filter filter,
     std::uint32_t page,
+    call_options options,
     error_info* info,
     asio::any_completion_handler<list_page_signature> handler
 )
 {
     if (!impl_)
         throw std::logic_error("beeos::client::async_list_instances_page called on a moved-from client");
-    impl_->start_list_page(std::move(filter), page, info, std::move(handler));
+    impl_->start_list_page(std::move(filter), page, std::move(options), info, std::move(handler));
 }
 
 asio::awaitable<instance_page> client::list_instances_page(list_filter filter, std::uint32_t page)
 {
+    return list_instances_page(std::move(filter), page, call_options());
+}
+
+asio::awaitable<instance_page> client::list_instances_page(list_filter filter, std::uint32_t page, call_options options)
+{
     if (!impl_)
         throw std::logic_error("beeos::client::list_instances_page called on a moved-from client");
-    return list_page_coro(impl_, std::move(filter), page);
+    return list_page_coro(impl_, std::move(filter), page, std::move(options));
 }
 
 instance_pager client::list_instances(list_filter filter)
 {
-    if (!impl_)
-        throw std::logic_error("beeos::client::list_instances called on a moved-from client");
-    return instance_pager(impl_, std::move(filter));
+    return list_instances(std::move(filter), call_options());
 }
 
-instance_pager::instance_pager(std::shared_ptr<detail::client_impl> client, list_filter filter)
+instance_pager client::list_instances(list_filter filter, call_options options)
+{
+    if (!impl_)
+        throw std::logic_error("beeos::client::list_instances called on a moved-from client");
+    return instance_pager(impl_, std::move(filter), std::move(options));
+}
+
+instance_pager::instance_pager(std::shared_ptr<detail::client_impl> client, list_filter filter, call_options options)
     : state_(std::make_shared<state>())
 {
     state_->client = std::move(client);
     state_->filter = std::move(filter);
+    state_->options = std::move(options);
 }
 
 instance_pager::instance_pager(instance_pager&&) noexcept = default;
@@ -135,7 +149,7 @@ void instance_pager::async_next_page_erased(error_info* info, asio::any_completi
         st->busy.store(false);
         std::move(box.handler)(ec, std::move(out));
     };
-    st->client->start_list_page(st->filter, st->next_page, info, asio::bind_cancellation_slot(slot, asio::bind_executor(ex, std::move(on_page))));
+    st->client->start_list_page(st->filter, st->next_page, st->options, info, asio::bind_cancellation_slot(slot, asio::bind_executor(ex, std::move(on_page))));
 }
 
 asio::awaitable<std::optional<instance_page>> instance_pager::next_page()

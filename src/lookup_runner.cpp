@@ -22,8 +22,8 @@ using boost::system::error_code;
 
 namespace beeos::detail {
 
-lookup_runner::lookup_runner(std::shared_ptr<client_impl> client, std::vector<std::string> ids, mode m)
-    : client_(std::move(client)), strand_(asio::make_strand(client_->executor())), mode_(m)
+lookup_runner::lookup_runner(std::shared_ptr<client_impl> client, std::vector<std::string> ids, mode m, call_options options)
+    : client_(std::move(client)), strand_(asio::make_strand(client_->executor())), mode_(m), options_(std::move(options))
 {
     // Duplicates are looked up once; a batch copies the outcome back to every position.
     std::unordered_map<std::string_view, std::size_t> seen;
@@ -180,7 +180,7 @@ void lookup_runner::launch_more()
         ++in_flight_;
         client_->start_get_instance(
             unique_[index],
-            std::nullopt,
+            options_,
             &s.info,
             asio::bind_cancellation_slot(
                 s.signal.slot(),
@@ -305,19 +305,19 @@ asio::awaitable<std::optional<lookup_result>> instance_stream::next()
     return async_next(asio::use_awaitable);
 }
 
-void client::async_get_instances_erased(std::vector<std::string> ids, asio::any_completion_handler<get_instances_signature> handler)
+void client::async_get_instances_erased(std::vector<std::string> ids, call_options options, asio::any_completion_handler<get_instances_signature> handler)
 {
     if (!impl_)
         throw std::logic_error("beeos::client::async_get_instances called on a moved-from client");
-    auto runner = std::make_shared<detail::lookup_runner>(impl_, std::move(ids), detail::lookup_runner::mode::batch);
+    auto runner = std::make_shared<detail::lookup_runner>(impl_, std::move(ids), detail::lookup_runner::mode::batch, std::move(options));
     runner->start_batch(std::move(handler));
 }
 
-instance_stream client::stream_instances_erased(std::vector<std::string> ids)
+instance_stream client::stream_instances_erased(std::vector<std::string> ids, const call_options& options)
 {
     if (!impl_)
         throw std::logic_error("beeos::client::stream_instances called on a moved-from client");
-    return instance_stream(std::make_shared<detail::lookup_runner>(impl_, std::move(ids), detail::lookup_runner::mode::stream));
+    return instance_stream(std::make_shared<detail::lookup_runner>(impl_, std::move(ids), detail::lookup_runner::mode::stream, options));
 }
 
 }  // namespace beeos

@@ -31,7 +31,7 @@ class lookup_runner : public std::enable_shared_from_this<lookup_runner>
 public:
     enum class mode { batch, stream };
 
-    lookup_runner(std::shared_ptr<client_impl> client, std::vector<std::string> ids, mode m);
+    lookup_runner(std::shared_ptr<client_impl> client, std::vector<std::string> ids, mode m, call_options options = {});
 
     std::size_t distinct_ids() const noexcept { return unique_.size(); }
 
@@ -63,6 +63,7 @@ private:
     std::shared_ptr<client_impl> client_;
     boost::asio::any_io_executor strand_;
     mode mode_;
+    call_options options_;  // of every lookup
     std::vector<std::string> unique_;          // distinct ids, in first-seen order
     std::vector<std::size_t> input_to_unique_; // batch: position in the input -> index in unique_
     std::vector<lookup_result> results_;       // batch: one per distinct id

@@ -149,32 +149,51 @@ void append_instance_target(std::string& out, std::string_view path_prefix, std:
     out += boost::urls::encode(id, boost::urls::unreserved_chars, opts);
 }
 
-std::string make_fixed_headers(const endpoint& ep, std::string_view token, std::string_view user_agent)
+std::string make_fixed_headers(const endpoint& ep, std::string_view token, std::string_view user_agent, std::string_view proxy_authorization,
+                               bool accept_gzip)
 {
     std::string h;
     h += "Host: ";
     h += ep.host_header;
     h += "\r\n";
+    if (!proxy_authorization.empty())
+    {
+        h += "Proxy-Authorization: ";
+        h += proxy_authorization;
+        h += "\r\n";
+    }
     if (!token.empty())
     {
         h += "Authorization: Bearer ";
         h += token;
         h += "\r\n";
     }
-    h += "Accept: application/json\r\nUser-Agent: ";
+    h += "Accept: application/json\r\n";
+    if (accept_gzip)
+        h += "Accept-Encoding: gzip\r\n";
+    h += "User-Agent: ";
+    h += user_agent_value(user_agent);
+    h += "\r\n\r\n";
+    return h;
+}
+
+std::string user_agent_value(std::string_view user_agent)
+{
+    std::string v;
     if (!user_agent.empty())
     {
-        h += user_agent;
-        h += ' ';
+        v += user_agent;
+        v += ' ';
     }
-    h += "beeos-cpp/" BEEOS_VERSION_STRING "\r\n\r\n";
-    return h;
+    v += "beeos-cpp/" BEEOS_VERSION_STRING;
+    return v;
 }
 
 void build_get_instance_request(std::string& out, const endpoint& ep, std::string_view fixed_headers, std::string_view id)
 {
     out.clear();
     out += "GET ";
+    out += ep.target_origin;
     append_instance_target(out, ep.path_prefix, id);
     out += " HTTP/1.1\r\n";
     out += fixed_headers;
@@ -211,6 +230,7 @@ void build_list_instances_request(std::string& out, const endpoint& ep, std::str
 
     out.clear();
     out += "GET ";
+    out += ep.target_origin;
     out += target.encoded_target();
     out += " HTTP/1.1\r\n";
     out += fixed_headers;

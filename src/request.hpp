@@ -21,6 +21,9 @@ struct endpoint
     std::string host_header;  ///< what `Host:` carries (`host` or `host:port`)
     std::string path_prefix;  ///< "" or "/prefix" without a trailing slash
     bool host_is_ip = false;  ///< IP literals get no SNI and are verified as IP addresses
+    /// "" or, for an http API reached through a proxy, "http://host[:port]": request targets are
+    /// then in absolute form (RFC 9112 section 3.2.2).
+    std::string target_origin;
 };
 
 /// Parses `scheme://host[:port][/path-prefix]` with Boost.URL.
@@ -40,7 +43,11 @@ void append_instance_target(std::string& out, std::string_view path_prefix, std:
 /// The fixed part of every request: everything after the request line, precomputed once per
 /// client so a request is written from one buffer (`Host`, `Authorization`, `Accept`,
 /// `User-Agent`, terminated by the empty line).
-std::string make_fixed_headers(const endpoint& ep, std::string_view token, std::string_view user_agent);
+/// The `User-Agent` value: `user_agent` (if any), then `beeos-cpp/<version>`.
+std::string user_agent_value(std::string_view user_agent);
+
+std::string make_fixed_headers(const endpoint& ep, std::string_view token, std::string_view user_agent, std::string_view proxy_authorization = {},
+                               bool accept_gzip = false);
 
 /// Writes the whole `GET` request for `id` into `out` (cleared first).
 void build_get_instance_request(std::string& out, const endpoint& ep, std::string_view fixed_headers, std::string_view id);

@@ -44,6 +44,9 @@ bool is_retryable(const boost::system::error_code& ec, const error_info& info) n
         case 504: return true;
         default: return false;
         }
+    // The proxy could not reach the API, or was briefly unavailable; its other refusals
+    // (407, 403) stand until its configuration changes.
+    case errc::proxy: return info.http_status == 502 || info.http_status == 503 || info.http_status == 504;
     default: return false;
     }
 }

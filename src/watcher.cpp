@@ -2,11 +2,13 @@
 //
 // watcher_impl: the glue between a watch_schedule (what to poll when, which event a result
 // gives) and I/O: one mutex around the schedule, one timer and a run loop on a strand. Polls go
-// through the client's public async_get_instance; their completions, also on the strand, hand
-// the result to the schedule and deliver the event. Only the client's public API is used.
+// through the client's get_instance; their completions, also on the strand, hand the result to
+// the schedule and deliver the event. The watcher holds the client's state, so it stays valid
+// however the two are destroyed.
 #include <beeos/client.hpp>
 #include <beeos/watcher.hpp>
 
+#include "client_impl.hpp"
 #include "completion.hpp"
 #include "watch_schedule.hpp"
 
@@ -83,7 +85,7 @@ class watcher_impl : public std::enable_shared_from_this<watcher_impl>
 {
 public:
     watcher_impl(client& c, watch_options opts)
-        : client_(&c), ex_(c.get_executor()), strand_(asio::make_strand(ex_)), sched_(opts, unit_random, now_ns()), timer_(strand_)
+        : client_(client_access::shared_impl(c)), ex_(c.get_executor()), strand_(asio::make_strand(ex_)), sched_(opts, unit_random, now_ns()), timer_(strand_)
     {
     }
 
@@ -332,9 +334,10 @@ private:
         c.ticket = std::move(p);
         c.busy = true;
         c.info.clear();
-        client_->async_get_instance(
+        client_->start_get_instance(
             c.ticket.id,
-            c.info,
+            call_options(),
+            &c.info,
             asio::bind_cancellation_slot(c.signal.slot(), asio::bind_executor(strand_, poll_handler{shared_from_this(), ci}))
         );
     }
@@ -381,7 +384,9 @@ private:
             on_event_(*ev);
     }
 
-    client* client_;
+    // The client's state, shared: a run keeps it alive, so destroying the client (or the
+    // watcher and then the client) while a run is stopping is safe.
+    std::shared_ptr<client_impl> client_;
     asio::any_io_executor ex_;
     asio::any_io_executor strand_;
 

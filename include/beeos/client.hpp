@@ -10,6 +10,7 @@
 #include <beeos/error.hpp>
 #include <beeos/instance.hpp>
 #include <beeos/listing.hpp>
+#include <beeos/stats.hpp>
 #include <beeos/timestamp.hpp>
 #include <beeos/version.hpp>
 
@@ -82,6 +83,10 @@ public:
 
     executor_type get_executor() const noexcept;
 
+    /// A snapshot of the client's connections, calls and counters (see `client_stats`).
+    /// Thread-safe, cheap (a few locked reads, no I/O); counters only grow.
+    client_stats stats() const;
+
     /// Fetches one instance (`GET /api/v1/instances/{id}`), retrying as `client_options::retry`
     /// says.
     ///
@@ -98,6 +103,9 @@ public:
     /// As above with this call's own retry policy instead of the client's.
     boost::asio::awaitable<instance> get_instance(std::string_view id, const retry_policy& policy);
 
+    /// As above with this call's own options: retry policy, credentials (copied at once).
+    boost::asio::awaitable<instance> get_instance(std::string_view id, const call_options& options);
+
     /// Universal-model form that fills `info` with the details of a failure.
     ///
     /// Completion signature: `void(boost::system::error_code, beeos::instance)`; on failure the
@@ -108,7 +116,7 @@ public:
     auto async_get_instance(std::string_view id, error_info& info, CompletionToken&& token = {})
     {
         return boost::asio::async_initiate<CompletionToken, get_instance_signature>(
-            initiation{this}, token, std::string(id), std::optional<retry_policy>(), &info);
+            initiation{this}, token, std::string(id), call_options(), &info);
     }
 
     /// As above with this call's own retry policy (copied at initiation).
@@ -116,7 +124,15 @@ public:
     auto async_get_instance(std::string_view id, const retry_policy& policy, error_info& info, CompletionToken&& token = {})
     {
         return boost::asio::async_initiate<CompletionToken, get_instance_signature>(
-            initiation{this}, token, std::string(id), std::optional<retry_policy>(policy), &info);
+            initiation{this}, token, std::string(id), call_options{.retry = policy, .token = {}}, &info);
+    }
+
+    /// As above with this call's own options (copied at initiation).
+    template <class CompletionToken = boost::asio::deferred_t>
+    auto async_get_instance(std::string_view id, const call_options& options, error_info& info, CompletionToken&& token = {})
+    {
+        return boost::asio::async_initiate<CompletionToken, get_instance_signature>(
+            initiation{this}, token, std::string(id), options, &info);
     }
 
     /// Universal-model form without details: the `error_code` alone says the kind of failure.
@@ -126,7 +142,7 @@ public:
     auto async_get_instance(std::string_view id, CompletionToken&& token = {})
     {
         return boost::asio::async_initiate<CompletionToken, get_instance_signature>(
-            initiation{this}, token, std::string(id), std::optional<retry_policy>(), static_cast<error_info*>(nullptr));
+            initiation{this}, token, std::string(id), call_options(), static_cast<error_info*>(nullptr));
     }
 
     /// Completion signature of `async_get_instances`: one outcome per input id, in input order.
@@ -140,17 +156,35 @@ public:
     /// Never fails as a whole. Cancelling it (through the token's cancellation slot) cancels
     /// the lookups still running; their outcomes say `errc::cancelled`.
     template <id_range Ids, class CompletionToken = boost::asio::deferred_t>
+        requires(!std::same_as<std::decay_t<CompletionToken>, call_options>)
     auto async_get_instances(Ids&& ids, CompletionToken&& token = {})
     {
         return boost::asio::async_initiate<CompletionToken, get_instances_signature>(
-            batch_initiation{this}, token, collect_ids(std::forward<Ids>(ids)));
+            batch_initiation{this}, token, collect_ids(std::forward<Ids>(ids)), call_options());
+    }
+
+    /// As above, every lookup with these options (e.g. one tenant's token).
+    template <id_range Ids, class CompletionToken = boost::asio::deferred_t>
+    auto async_get_instances(Ids&& ids, const call_options& options, CompletionToken&& token = {})
+    {
+        return boost::asio::async_initiate<CompletionToken, get_instances_signature>(
+            batch_initiation{this}, token, collect_ids(std::forward<Ids>(ids)), options);
     }
 
     /// `co_await client.get_instances(ids)`: the coroutine form of `async_get_instances`.
+    // Overloads rather than a defaulted `call_options`: g++ 12 destroys a default argument of
+    // a call inside `co_await` twice (GCC PR 99576).
     template <id_range Ids>
     boost::asio::awaitable<std::vector<lookup_result>> get_instances(Ids&& ids)
     {
-        return async_get_instances(std::forward<Ids>(ids), boost::asio::use_awaitable);
+        return async_get_instances(std::forward<Ids>(ids), call_options(), boost::asio::use_awaitable);
+    }
+
+    /// As above, every lookup with these options.
+    template <id_range Ids>
+    boost::asio::awaitable<std::vector<lookup_result>> get_instances(Ids&& ids, const call_options& options)
+    {
+        return async_get_instances(std::forward<Ids>(ids), options, boost::asio::use_awaitable);
     }
 
     /// Fetches many instances like `get_instances`, but yields each outcome as soon as it is
@@ -159,7 +193,14 @@ public:
     template <id_range Ids>
     instance_stream stream_instances(Ids&& ids)
     {
-        return stream_instances_erased(collect_ids(std::forward<Ids>(ids)));
+        return stream_instances_erased(collect_ids(std::forward<Ids>(ids)), call_options());
+    }
+
+    /// As above, every lookup with these options.
+    template <id_range Ids>
+    instance_stream stream_instances(Ids&& ids, const call_options& options)
+    {
+        return stream_instances_erased(collect_ids(std::forward<Ids>(ids)), options);
     }
 
     /// Completion signature of `async_list_instances_page`.
@@ -172,14 +213,30 @@ public:
     auto async_list_instances_page(const list_filter& filter, std::uint32_t page, error_info& info, CompletionToken&& token = {})
     {
         return boost::asio::async_initiate<CompletionToken, list_page_signature>(
-            list_initiation{this}, token, filter, page, &info);
+            list_initiation{this}, token, filter, page, call_options(), &info);
+    }
+
+    /// As above with this call's own options (the retry policy and the token whose instances
+    /// are listed).
+    template <class CompletionToken = boost::asio::deferred_t>
+    auto async_list_instances_page(const list_filter& filter, std::uint32_t page, const call_options& options, error_info& info,
+                                   CompletionToken&& token = {})
+    {
+        return boost::asio::async_initiate<CompletionToken, list_page_signature>(
+            list_initiation{this}, token, filter, page, options, &info);
     }
 
     /// `co_await client.list_instances_page(filter, page)`. \throws beeos::error on failure.
     boost::asio::awaitable<instance_page> list_instances_page(list_filter filter, std::uint32_t page);
 
+    /// As above with this call's own options.
+    boost::asio::awaitable<instance_page> list_instances_page(list_filter filter, std::uint32_t page, call_options options);
+
     /// A pager that walks every page of the listing on demand; see `instance_pager`.
     instance_pager list_instances(list_filter filter = {});
+
+    /// As above, every page fetched with these options (e.g. one tenant's token).
+    instance_pager list_instances(list_filter filter, call_options options);
 
     /// Shuts the client down: later calls fail with `errc::shut_down` at once; calls in flight
     /// finish (`graceful`) or fail with `errc::shut_down` (`cancel`); then every connection is
@@ -209,11 +266,11 @@ private:
         void operator()(
             boost::asio::any_completion_handler<get_instance_signature> handler,
             std::string id,
-            std::optional<retry_policy> policy,
+            call_options options,
             error_info* info
         ) const
         {
-            self->async_get_instance_erased(std::move(id), std::move(policy), info, std::move(handler));
+            self->async_get_instance_erased(std::move(id), std::move(options), info, std::move(handler));
         }
     };
 
@@ -221,9 +278,10 @@ private:
     {
         client* self;
         executor_type get_executor() const noexcept { return self->get_executor(); }
-        void operator()(boost::asio::any_completion_handler<get_instances_signature> handler, std::vector<std::string> ids) const
+        void operator()(boost::asio::any_completion_handler<get_instances_signature> handler, std::vector<std::string> ids,
+                        call_options options) const
         {
-            self->async_get_instances_erased(std::move(ids), std::move(handler));
+            self->async_get_instances_erased(std::move(ids), std::move(options), std::move(handler));
         }
     };
 
@@ -235,10 +293,11 @@ private:
             boost::asio::any_completion_handler<list_page_signature> handler,
             list_filter filter,
             std::uint32_t page,
+            call_options options,
             error_info* info
         ) const
         {
-            self->async_list_instances_page_erased(std::move(filter), page, info, std::move(handler));
+            self->async_list_instances_page_erased(std::move(filter), page, std::move(options), info, std::move(handler));
         }
     };
 
@@ -253,11 +312,13 @@ private:
         return out;
     }
 
-    void async_get_instances_erased(std::vector<std::string> ids, boost::asio::any_completion_handler<get_instances_signature> handler);
-    instance_stream stream_instances_erased(std::vector<std::string> ids);
+    void async_get_instances_erased(std::vector<std::string> ids, call_options options,
+                                    boost::asio::any_completion_handler<get_instances_signature> handler);
+    instance_stream stream_instances_erased(std::vector<std::string> ids, const call_options& options);
     void async_list_instances_page_erased(
         list_filter filter,
         std::uint32_t page,
+        call_options options,
         error_info* info,
         boost::asio::any_completion_handler<list_page_signature> handler
     );
@@ -274,7 +335,7 @@ private:
 
     void async_get_instance_erased(
         std::string id,
-        std::optional<retry_policy> policy,
+        call_options options,
         error_info* info,
         boost::asio::any_completion_handler<get_instance_signature> handler
     );

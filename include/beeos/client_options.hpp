@@ -2,6 +2,7 @@
 #ifndef BEEOS_CLIENT_OPTIONS_HPP
 #define BEEOS_CLIENT_OPTIONS_HPP
 
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
@@ -93,6 +94,9 @@ struct attempt_event
     boost::system::error_code result;  ///< empty on success, else a `beeos::errc`
     int http_status = 0;               ///< 0 when no status line arrived
     std::string_view api_code;         ///< the error envelope's `error.code`, if any
+    /// For a call with its own credentials (`call_options::token`): the first 8 hex digits of
+    /// the SHA-256 of its token, to tell tenants apart without the token. Empty otherwise.
+    std::string_view credential_tag;
     std::chrono::microseconds latency{};  ///< of this attempt, from start to outcome
     /// The sleep before the next attempt; `std::nullopt` when this was the last one.
     std::optional<std::chrono::milliseconds> next_delay;
@@ -102,6 +106,45 @@ struct attempt_event
 /// `io_context` runs on several threads, and should be quick (it runs inline). The library itself
 /// never prints or logs anything. The event holds no token.
 using attempt_observer = std::function<void(const attempt_event&)>;
+
+/// What a `token_source` is asked for.
+struct token_request
+{
+    /// True when the API rejected the token given last as invalid or expired (HTTP 401 with a
+    /// credential error code): give a fresh one, not a cached one.
+    bool refresh = false;
+};
+
+/// Completes a `token_source` request: a token, or an error (the call then fails with
+/// `errc::unauthorized` and this error as its cause, without sending anything).
+using token_handler = boost::asio::any_completion_handler<void(boost::system::error_code, std::string)>;
+
+/// Gives the bearer token to use, asked each time a request is built, so that a rotating JWT
+/// needs no new client. Asynchronous in Asio's universal model: complete `handler` once, from
+/// any thread, now or later (an async function taking a completion token can be handed the
+/// handler as its token). Concurrent calls that all see their token rejected share one
+/// `refresh` request. Bounded by each call's deadline: a source that never answers fails the
+/// calls that wait for it at their deadlines.
+using token_source = std::function<void(const token_request& request, token_handler handler)>;
+
+/// A `token_source` from a synchronous function, for tokens read from a file, the environment
+/// or a cache.
+token_source sync_token_source(std::function<std::string(const token_request&)> get);
+
+/// Per-call options, next to the client's: one call's retry policy and credentials. A plain
+/// aggregate, e.g. `{.token = user_jwt}`.
+struct call_options
+{
+    /// This call's retry policy; `std::nullopt`: the client's `retry`.
+    std::optional<retry_policy> retry;
+
+    /// This call's bearer token, for a server acting for many users on one pool of
+    /// connections. Empty: the client's `token` (or `token_source`). A call never receives a
+    /// response fetched with another token: requests are shared (coalesced) only between calls
+    /// with the same token. Never printed; errors and observer events name it by
+    /// `credential_tag` only.
+    std::string token;
+};
 
 /// How a `client` reaches the API. A plain aggregate: set what you need with designated
 /// initialisers, e.g. `{.base_url = url, .token = key}`. The `client` constructor validates it
@@ -116,8 +159,28 @@ struct client_options
     /// appears in an error message. Empty sends no Authorization header.
     std::string token;
 
+    /// Asked for the token instead, when set (see `token_source`); `token` is then unused. On a
+    /// 401 whose code says the token is invalid or expired, the source is asked once for a
+    /// fresh token and the request sent again, without spending an attempt or retry budget; a
+    /// second 401 fails as usual.
+    beeos::token_source token_source;
+
     /// A PEM file of extra trust anchors, added to the system store. Empty: system store only.
     std::string ca_file;
+
+    /// An HTTP proxy, `http://[user:password@]host[:port]` (`Proxy-Authorization: Basic` from the
+    /// userinfo, which never appears in a message). For an https API the client opens a tunnel
+    /// with `CONNECT host:port` and speaks TLS to the API inside it, the certificate and host
+    /// name checked against the API's; the bearer token only travels inside the tunnel. For an
+    /// http API requests go to the proxy in absolute form. `std::nullopt` (the default) reads
+    /// `HTTPS_PROXY`/`https_proxy` (https APIs) or `HTTP_PROXY`/`http_proxy` (http APIs) when the
+    /// client is constructed; an empty string connects directly whatever the environment says.
+    std::optional<std::string> proxy;
+
+    /// Hosts reached directly, in `NO_PROXY` syntax (`*`, domain suffixes, IP literals, CIDR
+    /// ranges, each optionally with `:port`). `std::nullopt`: `NO_PROXY`/`no_proxy` from the
+    /// environment when the proxy comes from the environment, nothing when `proxy` is set.
+    std::optional<std::string> no_proxy;
 
     /// Most keep-alive connections open at once to the API host. Calls beyond this wait in
     /// FIFO order for a free connection. 32 keeps a poller's throughput close to the server's
@@ -136,9 +199,21 @@ struct client_options
     /// keep-alive that common servers and load balancers use, so we close first.
     std::chrono::milliseconds idle_timeout{50'000};
 
+    /// A connection older than this is closed when handed back instead of being reused, so
+    /// the pool follows DNS changes and load-balancer rebalancing without a restart (curl's
+    /// `CURLOPT_MAXLIFETIME_CONN`). 0 keeps connections for as long as they stay usable.
+    std::chrono::milliseconds max_connection_age{300'000};
+
     /// Largest response body accepted; a larger one fails with `errc::body_too_large` without
     /// buffering the rest, and its connection is closed.
     std::size_t max_body_bytes = std::size_t{8} * 1024 * 1024;
+
+    /// Ask for gzip (`Accept-Encoding: gzip`) and inflate gzip bodies, as Go's transport does.
+    /// `max_body_bytes` bounds the inflated size too: a body that would inflate past it fails
+    /// with `errc::body_too_large`, having inflated no more than the limit. A broken gzip stream
+    /// is `errc::protocol`. Worth it on slow or metered links; on a fast one the inflate costs
+    /// more CPU than the bytes saved (see bench/README.md).
+    bool accept_gzip = true;
 
     /// Largest response header block accepted (`errc::headers_too_large`).
     std::size_t max_header_bytes = std::size_t{64} * 1024;

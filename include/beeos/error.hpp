@@ -41,6 +41,10 @@ enum class errc
     /// desynchronised connection or a misrouting intermediary; the connection is closed and the
     /// call is retried like a connection failure.
     mismatched_response,
+    /// The HTTP proxy refused or failed the tunnel to the API (`http_status` is the proxy's,
+    /// e.g. 407 for missing proxy credentials, 403 for a forbidden destination, 502 when it
+    /// cannot reach the API). Retried only for 502, 503 and 504.
+    proxy,
 };
 
 /// The error category of `errc`; its name is `"beeos"`.
@@ -76,6 +80,9 @@ struct error_info
     std::string detail;       ///< what the client saw, e.g. `data.status: expected string, got number`
     boost::system::error_code cause;  ///< the underlying transport/TLS/parser error, if any
     unsigned attempts = 0;    ///< attempts made; the other fields describe the last one
+    /// For a call with its own credentials: the first 8 hex digits of the SHA-256 of its token
+    /// (never the token). Empty for calls with the client's credentials.
+    std::string credential_tag;
 
     void clear() { *this = error_info{}; }
 };

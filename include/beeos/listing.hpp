@@ -5,6 +5,7 @@
 /// \file
 /// `GET /api/v1/instances` (`listInstances`): a filter, one page, and a pager over all pages.
 
+#include <beeos/client_options.hpp>
 #include <beeos/error.hpp>
 #include <beeos/instance.hpp>
 
@@ -87,7 +88,7 @@ public:
 private:
     friend class client;
     struct state;
-    explicit instance_pager(std::shared_ptr<detail::client_impl> client, list_filter filter);
+    instance_pager(std::shared_ptr<detail::client_impl> client, list_filter filter, call_options options);
 
     struct initiation
     {

@@ -133,7 +133,8 @@ inline std::ostream& operator<<(std::ostream& os, watch_event::kind k) { return 
 /// never held across I/O or while `on_event` runs). One `async_run` at a time.
 ///
 /// \par Object lifetimes
-/// The `client` must outlive every run. Destroying the watcher stops a run in progress as
+/// The watcher shares the client's state: destroying the `client` first closes it (a run then
+/// ends with `errc::shut_down` at its next poll), and nothing dangles. Destroying the watcher stops a run in progress as
 /// `stop()` does; the run keeps its own state alive until it has completed.
 class watcher
 {
