@@ -26,6 +26,9 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <openssl/evp.h>
+#include <zlib.h>
+
 #include <algorithm>
 #include <atomic>
 #include <charconv>
@@ -38,6 +41,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -357,12 +361,13 @@ enum template_field : std::size_t
 {
     f_id,
     f_name,
+    f_owner,
     f_status,  // then desiredStatus ... endpoint, as in state_members
     field_count = f_status + std::size(state_members),
 };
 
 constexpr std::string_view field_keys[field_count] = {
-    "id",           "name",         "status",             "desiredStatus",
+    "id",           "name",         "ownerId",            "status",             "desiredStatus",
     "connectivity", "connectivityReason", "msConnectionStatus", "errorMessage",
     "endpoint",
 };
@@ -371,8 +376,8 @@ constexpr std::string_view field_keys[field_count] = {
 constexpr std::string_view filter_keys[] = {"status", "providerId", "agentFramework", "clusterId"};
 constexpr std::size_t filter_count = std::size(filter_keys);
 
-// The fixture serialised once and cut around the fields a body varies (id, name and the
-// lifecycle fields), so a body is a dozen appends instead of a JSON round trip: the server
+// The fixture serialised once and cut around the fields a body varies (id, name, ownerId and
+// the lifecycle fields), so a body is a dozen appends instead of a JSON round trip: the server
 // must keep up with ~20k req/s, and a 200-item page must not parse anything.
 class instance_template
 {
@@ -387,7 +392,7 @@ public:
                 filter_defaults_[i] = std::string(f->as_string());
         // Unpatched fields keep the fixture's own serialisation, so a body without a state is
         // byte for byte the fixture's (a field missing from the fixture is served as "").
-        for (std::size_t f = f_status; f < field_count; ++f)
+        for (std::size_t f = f_owner; f < field_count; ++f)
         {
             auto* value = data.if_contains(field_keys[f]);
             defaults_[f] = value ? boost::json::serialize(*value) : std::string("\"\"");
@@ -424,16 +429,25 @@ public:
         parts_[field_count] = text.substr(from);
         for (const auto& p : parts_)
             fixed_size_ += p.size();
-        for (std::size_t f = f_status; f < field_count; ++f)
+        for (std::size_t f = f_owner; f < field_count; ++f)
             fixed_size_ += defaults_[f].size();
     }
 
     // Appends the `data` object of `id` patched with `state`; `shown_id` replaces `id` in
-    // the `id` field only (the wrong-id fault).
+    // the `id` field only (the wrong-id fault). A non-empty `owner` is the tenant the body is
+    // served to: it becomes `ownerId` and prefixes `name`.
     void render_data(std::string& out, std::string_view id, const instance_state& state,
-                     std::optional<std::string_view> shown_id = std::nullopt) const
+                     std::optional<std::string_view> shown_id = std::nullopt,
+                     std::string_view owner = {}) const
     {
-        std::string name = "sim-" + std::string(id);
+        std::string name;
+        if (!owner.empty())
+        {
+            name = owner;
+            name += ':';
+        }
+        name += "sim-";
+        name += id;
         out += parts_[0];
         for (std::size_t i = 0; i < field_count; ++i)
         {
@@ -442,6 +456,10 @@ public:
                 append_json_string(out, shown_id ? *shown_id : id);
             else if (f == f_name)
                 append_json_string(out, name);
+            else if (f == f_owner && !owner.empty())
+                append_json_string(out, owner);
+            else if (f == f_owner)
+                out += defaults_[f];
             else if (const auto& value = state.*state_members[f - f_status])
                 append_json_string(out, *value);
             else
@@ -452,13 +470,14 @@ public:
 
     // The whole `{"success":true,"data":{...}}` body.
     std::string render(std::string_view id, const instance_state& state = {},
-                       std::optional<std::string_view> shown_id = std::nullopt) const
+                       std::optional<std::string_view> shown_id = std::nullopt,
+                       std::string_view owner = {}) const
     {
         std::string out;
         out.reserve(envelope_[0].size() + envelope_[1].size() + data_size_hint(id) +
-                    (shown_id ? shown_id->size() : 0));
+                    (shown_id ? shown_id->size() : 0) + 2 * owner.size());
         out += envelope_[0];
-        render_data(out, id, state, shown_id);
+        render_data(out, id, state, shown_id, owner);
         out += envelope_[1];
         return out;
     }
@@ -488,7 +507,7 @@ private:
     std::string envelope_[2];
     std::string parts_[field_count + 1];
     std::size_t order_[field_count] = {};  // the field between parts_[i] and parts_[i + 1]
-    std::string defaults_[field_count];    // serialised fixture values, from f_status on
+    std::string defaults_[field_count];    // serialised fixture values, from f_owner on
     std::optional<std::string> filter_defaults_[filter_count];
     std::size_t fixed_size_ = 0;
 };
@@ -510,6 +529,24 @@ bool verbatim_matches(std::string_view data_json,
             return false;
     }
     return true;
+}
+
+// `set_instance` data as the tenant `owner` sees it: `ownerId` set, a string `name` prefixed
+// with "<owner>:". Data that is not a JSON object (it may be malformed on purpose) and data
+// served to no tenant stay byte for byte as given.
+std::string owner_view(std::string_view data_json, std::string_view owner)
+{
+    if (owner.empty())
+        return std::string(data_json);
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(data_json, ec);
+    if (ec || !v.is_object())
+        return std::string(data_json);
+    boost::json::object& data = v.as_object();
+    data["ownerId"] = owner;
+    if (auto* name = data.if_contains("name"); name && name->is_string())
+        *name = std::string(owner) + ':' + std::string(name->as_string());
+    return boost::json::serialize(v);
 }
 
 // ---- routing ------------------------------------------------------------------------------
@@ -630,6 +667,131 @@ list_query parse_list_query(std::string_view target)
 
 enum class auth_result { ok, missing, invalid };
 
+// The verdict on a request's credentials, as far as it may be recorded: tags, never the token.
+struct auth_outcome
+{
+    auth_result result = auth_result::missing;
+    std::string owner;          // the accepted token's tenant; empty for a plain token
+    std::string tag;            // token_tag() of the accepted token
+    std::string presented_tag;  // token_tag() of any Bearer token, accepted or not
+};
+
+// ---- content coding -----------------------------------------------------------------------
+
+// A q-value of zero: "0", "0.", "0.0", "0.00", "0.000".
+bool zero_qvalue(std::string_view q)
+{
+    if (q.empty() || q[0] != '0')
+        return false;
+    q.remove_prefix(1);
+    if (q.empty())
+        return true;
+    if (q[0] != '.')
+        return false;
+    return q.find_first_not_of('0', 1) == std::string_view::npos;
+}
+
+// Whether an `Accept-Encoding` value lets the server send gzip: the first `gzip` entry decides,
+// else the first `*` entry; an entry refuses only with q=0. Nothing else of RFC 9110's
+// preference rules matters to a server that knows one coding.
+bool accepts_gzip(std::string_view value)
+{
+    std::optional<bool> gzip;
+    std::optional<bool> any;
+    while (!value.empty())
+    {
+        std::size_t comma = value.find(',');
+        std::string_view item = value.substr(0, comma);
+        value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
+        std::size_t semi = item.find(';');
+        std::string_view coding = trim(item.substr(0, semi));
+        std::string_view params =
+            semi == std::string_view::npos ? std::string_view() : item.substr(semi + 1);
+        bool allowed = true;
+        while (!params.empty())
+        {
+            std::size_t next = params.find(';');
+            std::string_view param = trim(params.substr(0, next));
+            params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
+            if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=')
+                allowed = !zero_qvalue(trim(param.substr(2)));
+        }
+        if (iequals(coding, "gzip") && !gzip)
+            gzip = allowed;
+        else if (coding == "*" && !any)
+            any = allowed;
+    }
+    return gzip ? *gzip : any.value_or(false);
+}
+
+// deflate state with a gzip wrapper (windowBits 31), released however the owner ends.
+class gzip_deflater
+{
+public:
+    explicit gzip_deflater(int level)
+    {
+        ok_ = deflateInit2(&zs_, level, Z_DEFLATED, 31, 9, Z_DEFAULT_STRATEGY) == Z_OK;
+    }
+    ~gzip_deflater()
+    {
+        if (ok_)
+            deflateEnd(&zs_);
+    }
+    gzip_deflater(const gzip_deflater&) = delete;
+    gzip_deflater& operator=(const gzip_deflater&) = delete;
+
+    bool ok() const { return ok_; }
+    z_stream& stream() { return zs_; }
+
+private:
+    z_stream zs_{};
+    bool ok_ = false;
+};
+
+std::string gzip_compress(std::string_view in)
+{
+    gzip_deflater d(Z_DEFAULT_COMPRESSION);
+    if (!d.ok())
+        throw std::bad_alloc();
+    z_stream& zs = d.stream();
+    std::string out(deflateBound(&zs, static_cast<uLong>(in.size())), '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    // deflateBound() leaves room for the whole stream, so one Z_FINISH call completes it.
+    if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
+        throw std::runtime_error("gateway-sim: deflate did not finish");
+    out.resize(zs.total_out);
+    return out;
+}
+
+// The Content-Encoding and body `f` and the negotiation ask for (see `fault` and
+// `config::gzip`); `res` is otherwise final.
+void encode_body(response_type& res, const fault& f, bool gzip_negotiated)
+{
+    if (f.content_encoding)
+    {
+        res.set(http::field::content_encoding, *f.content_encoding);
+        return;
+    }
+    const unsigned status = res.result_int();
+    if (status / 100 == 1 || status == 204 || status == 304)
+        return;
+    if (f.gzip_corrupt)
+    {
+        std::string z = gzip_compress(res.body());
+        z[z.size() / 2] = static_cast<char>(z[z.size() / 2] ^ 0xff);
+        res.body() = std::move(z);
+        res.set(http::field::content_encoding, "gzip");
+    }
+    else if (gzip_negotiated && !res.body().empty() && (status == 200 || status >= 400))
+    {
+        res.body() = gzip_compress(res.body());
+        res.set(http::field::content_encoding, "gzip");
+    }
+}
+
 // ---- connection teardown ------------------------------------------------------------------
 
 // RST: SO_LINGER 0 makes close() discard the send queue and reset the connection.
@@ -690,6 +852,66 @@ asio::awaitable<error_code> write_streamed(Stream& stream, beast::tcp_stream& tc
         if (wec && wec != http::error::need_buffer)
             co_return wec;
         sent += k;
+    }
+    res.body().data = nullptr;
+    res.body().size = 0;
+    res.body().more = false;
+    tcp.expires_after(timeout);
+    auto [fec, fn] = co_await http::async_write(stream, sr, nothrow);
+    co_return fec;
+}
+
+// The decompression bomb: `res`'s header (chunked), then `zeros` zero bytes gzipped, each
+// piece of deflate output a chunk as soon as it exists. deflate reads the same block of zeros
+// over and over, so memory stays at a few hundred KiB whatever `zeros` is.
+template <class Stream>
+asio::awaitable<error_code> write_gzip_bomb(Stream& stream, beast::tcp_stream& tcp,
+                                            http::response<http::buffer_body>& res,
+                                            std::size_t zeros, std::chrono::milliseconds timeout)
+{
+    static const std::vector<unsigned char> zero_block(stream_piece_bytes, 0);
+    gzip_deflater d(Z_BEST_COMPRESSION);
+    if (!d.ok())
+        co_return make_error_code(boost::system::errc::not_enough_memory);
+    z_stream& zs = d.stream();
+    std::vector<unsigned char> piece(stream_piece_bytes);
+
+    res.body().data = nullptr;
+    res.body().more = true;
+    http::response_serializer<http::buffer_body> sr{res};
+    tcp.expires_after(timeout);
+    auto [ec, n] = co_await http::async_write_header(stream, sr, nothrow);
+    if (ec)
+        co_return ec;
+    std::size_t left = zeros;
+    for (;;)
+    {
+        if (zs.avail_in == 0 && left > 0)
+        {
+            std::size_t k = std::min(left, zero_block.size());
+            zs.next_in = const_cast<Bytef*>(zero_block.data());
+            zs.avail_in = static_cast<uInt>(k);
+            left -= k;
+        }
+        const int flush = left == 0 && zs.avail_in == 0 ? Z_FINISH : Z_NO_FLUSH;
+        zs.next_out = piece.data();
+        zs.avail_out = static_cast<uInt>(piece.size());
+        const int rc = deflate(&zs, flush);
+        if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+            co_return make_error_code(boost::system::errc::io_error);
+        const std::size_t produced = piece.size() - zs.avail_out;
+        if (produced > 0)
+        {
+            res.body().data = piece.data();
+            res.body().size = produced;
+            res.body().more = true;
+            tcp.expires_after(timeout);
+            auto [wec, wn] = co_await http::async_write(stream, sr, nothrow);
+            if (wec && wec != http::error::need_buffer)
+                co_return wec;
+        }
+        if (rc == Z_STREAM_END)
+            break;
     }
     res.body().data = nullptr;
     res.body().size = 0;
@@ -875,7 +1097,8 @@ struct gateway::impl
 
     std::unique_ptr<ssl::context> make_ssl_context() const;
     std::string next_request_id();
-    auth_result check_auth(const request_type& req) const;
+    auth_outcome check_auth(const request_type& req) const;
+    bool hidden_from(std::string_view owner, std::string_view id) const;
     std::optional<fault> take_fault_locked(const route& r);
     response_type make_response(int status, unsigned version, std::string body,
                                 const std::string& request_id) const;
@@ -884,14 +1107,15 @@ struct gateway::impl
                                  std::string_view param = {}) const;
     std::optional<response_type> refuse_method_or_auth(const request_type& req, auth_result auth,
                                                        const std::string& request_id) const;
-    response_type route_response(const request_type& req, const route& r, auth_result auth,
-                                 const std::optional<std::string>& data,
+    response_type route_response(const request_type& req, const route& r,
+                                 const auth_outcome& auth, const std::optional<std::string>& data,
                                  const std::optional<instance_state>& scripted,
                                  const std::string& request_id) const;
-    response_type list_response(const request_type& req, auth_result auth,
+    response_type list_response(const request_type& req, const auth_outcome& auth,
                                 const std::string& request_id);
-    std::string success_body(std::string_view id, std::optional<std::string_view> shown_id) const;
-    std::string unsolicited_response(std::string_view id);
+    std::string success_body(std::string_view id, std::optional<std::string_view> shown_id,
+                             std::string_view owner) const;
+    std::string unsolicited_response(std::string_view id, std::string_view owner);
     instance_state churn_state(std::uint64_t n, std::chrono::steady_clock::time_point now) const;
     instance_state served_state_locked(std::string_view id,
                                        std::chrono::steady_clock::time_point now) const;
@@ -903,6 +1127,8 @@ struct gateway::impl
     const instance_template body_template;
     const std::uint64_t request_id_seed;
     const std::chrono::steady_clock::time_point churn_origin = std::chrono::steady_clock::now();
+    // config::owner_instances inverted: id -> the owners who may see it.
+    const std::map<std::string, std::set<std::string, std::less<>>, std::less<>> id_owners;
     std::atomic<std::size_t> instance_count;
     std::atomic<std::uint64_t> request_id_counter{0};
 
@@ -915,6 +1141,9 @@ struct gateway::impl
     bool stopping = false;
     bool accepting = false;
     unsigned short bound_port = 0;
+    std::vector<std::string> tokens;  // the accepted plain tokens
+    std::map<std::string, std::string, std::less<>> token_owners;
+    std::map<std::string, std::size_t> per_tag;  // requests authorised, by token_tag()
     std::map<std::string, std::deque<fault>, std::less<>> faults;  // "" = any request
     std::unordered_map<std::string, std::string> instances;
     std::map<std::string, script, std::less<>> scripts;
@@ -944,6 +1173,16 @@ std::string normalise_prefix(std::string p)
     return p;
 }
 
+std::map<std::string, std::set<std::string, std::less<>>, std::less<>> invert_owners(
+    const std::map<std::string, std::set<std::string>>& owner_instances)
+{
+    std::map<std::string, std::set<std::string, std::less<>>, std::less<>> out;
+    for (const auto& [owner, ids] : owner_instances)
+        for (const auto& id : ids)
+            out[id].insert(owner);
+    return out;
+}
+
 std::uint64_t random_seed()
 {
     std::random_device rd;
@@ -966,7 +1205,10 @@ gateway::impl::impl(config c, test_pki p)
       pki(std::move(p)),
       instances_base(normalise_prefix(cfg.path_prefix) + "/api/v1/instances/"),
       request_id_seed(random_seed()),
-      instance_count(cfg.instance_count)
+      id_owners(invert_owners(cfg.owner_instances)),
+      instance_count(cfg.instance_count),
+      tokens(cfg.tokens),
+      token_owners(cfg.token_owners.begin(), cfg.token_owners.end())
 {
 }
 
@@ -1313,22 +1555,42 @@ asio::awaitable<void> gateway::impl::reject(Stream& stream, beast::tcp_stream& t
         co_await graceful_close(stream, tcp);
 }
 
-auth_result gateway::impl::check_auth(const request_type& req) const
+auth_outcome gateway::impl::check_auth(const request_type& req) const
 {
+    auth_outcome out;
     auto it = req.find(http::field::authorization);
     if (it == req.end())
-        return auth_result::missing;
+        return out;
     std::string_view value = trim(it->value());
     if (value.empty())
-        return auth_result::missing;
+        return out;
+    out.result = auth_result::invalid;
     std::size_t space = value.find(' ');
     if (space == std::string_view::npos || !iequals(value.substr(0, space), "Bearer"))
-        return auth_result::invalid;
+        return out;
     std::string_view token = trim(value.substr(space + 1));
-    for (const auto& t : cfg.tokens)
-        if (token == t)
-            return auth_result::ok;
-    return auth_result::invalid;
+    out.presented_tag = token_tag(token);
+    {
+        std::lock_guard lock(mutex);
+        if (auto o = token_owners.find(token); o != token_owners.end())
+        {
+            out.result = auth_result::ok;
+            out.owner = o->second;
+        }
+        else if (std::find(tokens.begin(), tokens.end(), token) != tokens.end())
+            out.result = auth_result::ok;
+    }
+    if (out.result == auth_result::ok)
+        out.tag = out.presented_tag;
+    return out;
+}
+
+bool gateway::impl::hidden_from(std::string_view owner, std::string_view id) const
+{
+    if (owner.empty() || id_owners.empty())
+        return false;
+    auto it = id_owners.find(id);
+    return it != id_owners.end() && !it->second.contains(owner);
 }
 
 std::optional<fault> gateway::impl::take_fault_locked(const route& r)
@@ -1425,7 +1687,7 @@ std::optional<response_type> gateway::impl::refuse_method_or_auth(const request_
 }
 
 response_type gateway::impl::route_response(const request_type& req, const route& r,
-                                            auth_result auth,
+                                            const auth_outcome& auth,
                                             const std::optional<std::string>& data,
                                             const std::optional<instance_state>& scripted,
                                             const std::string& request_id) const
@@ -1436,43 +1698,50 @@ response_type gateway::impl::route_response(const request_type& req, const route
     };
     if (!r.matched)
         return error(404, "route_not_found", "No route matches this path.");
-    if (auto refused = refuse_method_or_auth(req, auth, request_id))
+    if (auto refused = refuse_method_or_auth(req, auth.result, request_id))
         return std::move(*refused);
     if (!r.id_valid)
         return error(400, "invalid_param", "id is not valid percent-encoded UTF-8.", "id");
     if (r.id_chars > max_id_chars)
         return error(400, "invalid_param", "id must be at most 128 characters.", "id");
+    const std::string not_found = "Instance '" + r.id + "' was not found.";
+    // Another tenant's instance is indistinguishable from one that does not exist.
+    if (hidden_from(auth.owner, r.id))
+        return error(404, "instance_not_found", not_found);
     if (data)
     {
+        const std::string shown = owner_view(*data, auth.owner);
         std::string body;
-        body.reserve(data->size() + 32);
+        body.reserve(shown.size() + 32);
         body += R"({"success":true,"data":)";
-        body += *data;
+        body += shown;
         body += '}';
         return make_response(200, req.version(), std::move(body), request_id);
     }
     if (scripted)
-        return make_response(200, req.version(), body_template.render(r.id, *scripted),
+        return make_response(200, req.version(),
+                             body_template.render(r.id, *scripted, std::nullopt, auth.owner),
                              request_id);
     if (r.id.starts_with("inst_forbidden"))
         return error(403, "forbidden", "You do not own this instance.");
     if (auto n = synthetic_number(r.id); n && *n < instance_count.load())
     {
         instance_state churned = churn_state(*n, std::chrono::steady_clock::now());
-        return make_response(200, req.version(), body_template.render(r.id, churned),
+        return make_response(200, req.version(),
+                             body_template.render(r.id, churned, std::nullopt, auth.owner),
                              request_id);
     }
-    return error(404, "instance_not_found", "Instance '" + r.id + "' was not found.");
+    return error(404, "instance_not_found", not_found);
 }
 
-response_type gateway::impl::list_response(const request_type& req, auth_result auth,
+response_type gateway::impl::list_response(const request_type& req, const auth_outcome& auth,
                                            const std::string& request_id)
 {
     auto error = [&](int status, std::string_view code, std::string_view message,
                      std::string_view param = {}) {
         return error_response(req, request_id, status, code, message, param);
     };
-    if (auto refused = refuse_method_or_auth(req, auth, request_id))
+    if (auto refused = refuse_method_or_auth(req, auth.result, request_id))
         return std::move(*refused);
     const list_query q = parse_list_query(req.target());
     if (!q.bad_param.empty())
@@ -1495,13 +1764,21 @@ response_type gateway::impl::list_response(const request_type& req, auth_result 
     };
     std::vector<special> specials;
     const auto now = std::chrono::steady_clock::now();
-    std::uint64_t count;
+    const std::uint64_t count = instance_count.load();
+
+    // Synthetic ids in range that belong to other tenants: dropped like filtered-out ones.
+    std::vector<std::uint64_t> hidden;
+    if (!auth.owner.empty())
+        for (const auto& [id, owners] : id_owners)
+            if (auto n = synthetic_number(id); n && *n < count && !owners.contains(auth.owner))
+                hidden.push_back(*n);
+    std::sort(hidden.begin(), hidden.end());
+    // Without drops only the page's own ids matter; drops shift the page by their number.
+    const bool drops = filtered || !hidden.empty();
     {
         std::lock_guard lock(mutex);
-        count = instance_count.load();
-        // Unfiltered, only the page's own ids matter.
         auto wanted = [&](std::uint64_t n) {
-            return n < count && (filtered || (n >= start && n - start < size));
+            return n < count && (drops || (n >= start && n - start < size));
         };
         for (const auto& [id, data] : instances)
             if (auto n = synthetic_number(id); n && wanted(*n))
@@ -1525,16 +1802,21 @@ response_type gateway::impl::list_response(const request_type& req, auth_result 
         for (auto& sp : specials)
             sp.match = sp.verbatim ? verbatim_matches(*sp.verbatim, q.filters)
                                    : body_template.matches(sp.state, q.filters);
+    for (auto& sp : specials)
+        if (std::binary_search(hidden.begin(), hidden.end(), sp.n))
+            sp.match = false;
 
     std::uint64_t total = 0;
     std::vector<std::uint64_t> page;
     if (plain_match)
     {
-        // Kept: every n < count but the specials that fail the filter.
-        std::vector<std::uint64_t> dropped;
+        // Kept: every n < count but the specials that fail the filter and the hidden ones.
+        std::vector<std::uint64_t> dropped = hidden;
         for (const auto& sp : specials)
             if (!sp.match)
                 dropped.push_back(sp.n);
+        std::sort(dropped.begin(), dropped.end());
+        dropped.erase(std::unique(dropped.begin(), dropped.end()), dropped.end());
         total = count - dropped.size();
         // The start-th kept n: each dropped one at or below it pushes it up by one.
         std::uint64_t n = start;
@@ -1563,7 +1845,8 @@ response_type gateway::impl::list_response(const request_type& req, auth_result 
     }
 
     std::string body;
-    const std::size_t item_hint = body_template.data_size_hint("inst_18446744073709551615");
+    const std::size_t item_hint =
+        body_template.data_size_hint("inst_18446744073709551615") + 2 * auth.owner.size();
     body.reserve(64 + page.size() * (item_hint + 1));
     body += R"({"success":true,"data":[)";
     std::string id;
@@ -1576,14 +1859,14 @@ response_type gateway::impl::list_response(const request_type& req, auth_result 
                                    [](const special& s, std::uint64_t v) { return s.n < v; });
         if (sp != specials.end() && sp->n == n && sp->verbatim)
         {
-            body += *sp->verbatim;
+            body += owner_view(*sp->verbatim, auth.owner);
             continue;
         }
         id = "inst_" + std::to_string(n);
         if (sp != specials.end() && sp->n == n)
-            body_template.render_data(body, id, sp->state);
+            body_template.render_data(body, id, sp->state, std::nullopt, auth.owner);
         else
-            body_template.render_data(body, id, churn_state(n, now));
+            body_template.render_data(body, id, churn_state(n, now), std::nullopt, auth.owner);
     }
     body += R"(],"total":)";
     body += std::to_string(total);
@@ -1591,10 +1874,11 @@ response_type gateway::impl::list_response(const request_type& req, auth_result 
     return make_response(200, req.version(), std::move(body), request_id);
 }
 
-// The 200 body getInstance would serve for `id` now, the fixture where it would not serve a
-// 200; `shown_id` replaces `data.id` (the wrong-id fault).
+// The 200 body getInstance would serve for `id` now (as the tenant `owner` sees it), the
+// fixture where it would not serve a 200; `shown_id` replaces `data.id` (the wrong-id fault).
 std::string gateway::impl::success_body(std::string_view id,
-                                        std::optional<std::string_view> shown_id) const
+                                        std::optional<std::string_view> shown_id,
+                                        std::string_view owner) const
 {
     std::optional<std::string> data;
     instance_state state;
@@ -1606,7 +1890,7 @@ std::string gateway::impl::success_body(std::string_view id,
             state = served_state_locked(id, std::chrono::steady_clock::now());
     }
     if (!data)
-        return body_template.render(id, state, shown_id);
+        return body_template.render(id, state, shown_id, owner);
     std::string body = R"({"success":true,"data":)";
     boost::json::value v;
     error_code ec;
@@ -1615,17 +1899,18 @@ std::string gateway::impl::success_body(std::string_view id,
     if (shown_id && !ec && v.is_object())
     {
         v.as_object()["id"] = *shown_id;
-        body += boost::json::serialize(v);
+        body += owner_view(boost::json::serialize(v), owner);
     }
     else
-        body += *data;  // malformed on purpose: served as it is
+        body += owner_view(*data, owner);  // malformed on purpose: served as it is
     body += '}';
     return body;
 }
 
-std::string gateway::impl::unsolicited_response(std::string_view id)
+std::string gateway::impl::unsolicited_response(std::string_view id, std::string_view owner)
 {
-    response_type res = make_response(200, 11, success_body(id, std::nullopt), next_request_id());
+    response_type res =
+        make_response(200, 11, success_body(id, std::nullopt, owner), next_request_id());
     std::string head;
     std::string body;
     render_message(res, fault{}, head, body);
@@ -1730,7 +2015,7 @@ asio::awaitable<bool> gateway::impl::respond(connection& c, Stream& stream,
                                              beast::tcp_stream& tcp, const request_type& req)
 {
     route r = parse_target(req.target(), instances_base);
-    auth_result auth = check_auth(req);
+    const auth_outcome auth = check_auth(req);
 
     request_record rec;
     rec.received = std::chrono::steady_clock::now();
@@ -1746,7 +2031,11 @@ asio::awaitable<bool> gateway::impl::respond(connection& c, Stream& stream,
     }
     rec.user_agent = req[http::field::user_agent];
     rec.accept = req[http::field::accept];
+    rec.accept_encoding = req[http::field::accept_encoding];
     rec.host = req[http::field::host];
+    rec.token_tag = auth.tag;
+    rec.presented_token_tag = auth.presented_tag;
+    rec.owner = auth.owner;
 
     std::optional<fault> taken;
     std::optional<std::string> data;
@@ -1757,6 +2046,8 @@ asio::awaitable<bool> gateway::impl::respond(connection& c, Stream& stream,
             ++per_id[r.id];
         if (r.list)
             ++list_count;
+        if (!auth.tag.empty())
+            ++per_tag[auth.tag];
         records.push_back(std::move(rec));
         if (records.size() > max_records)
             records.pop_front();
@@ -1795,7 +2086,14 @@ asio::awaitable<bool> gateway::impl::respond(connection& c, Stream& stream,
 
     response_type res;
     if (f.wrong_id && r.matched && !f.oversized_body_bytes)
-        res = make_response(200, req.version(), success_body(r.id, *f.wrong_id), request_id);
+    {
+        // With the token echo, the wrong id is the token itself at the configured byte.
+        std::string id = f.echo_authorization_at
+                             ? echo_filler(*f.echo_authorization_at, 0) +
+                                   std::string(authorization.substr(token_offset(authorization)))
+                             : *f.wrong_id;
+        res = make_response(200, req.version(), success_body(r.id, id, auth.owner), request_id);
+    }
     else if (status == 0 && r.list)
         res = list_response(req, auth, request_id);
     else if (status == 0)
@@ -1846,9 +2144,12 @@ asio::awaitable<bool> gateway::impl::respond(connection& c, Stream& stream,
     // These statuses must not carry a body; prepare_payload() would throw.
     if (status == 204 || status == 304 || (status >= 100 && status < 200))
         res.body().clear();
+    // Every body fault below sends res.body() as it is now, so it is coded here once.
+    if (!f.oversized_body_bytes && !f.gzip_bomb_bytes)
+        encode_body(res, f, cfg.gzip && accepts_gzip(req[http::field::accept_encoding]));
 
     error_code ec;
-    if (f.oversized_body_bytes && !f.interim_statuses.empty())
+    if (f.oversized_body_bytes && !f.gzip_bomb_bytes && !f.interim_statuses.empty())
     {
         wire_response interim_only;
         for (int s : f.interim_statuses)
@@ -1857,7 +2158,22 @@ asio::awaitable<bool> gateway::impl::respond(connection& c, Stream& stream,
         if (ec || c.closed)
             co_return false;
     }
-    if (f.oversized_body_bytes)
+    if (f.gzip_bomb_bytes)
+    {
+        // A fresh 200: the bomb replaces whatever the route or the other faults would send.
+        http::response<http::buffer_body> out;
+        out.version(req.version());
+        out.result(http::status::ok);
+        out.set(http::field::server, "beeos-gateway-sim");
+        out.set(http::field::content_type, "application/json");
+        out.set(http::field::content_encoding, "gzip");
+        out.set("X-Request-Id", request_id);
+        out.keep_alive(keep_alive);
+        out.chunked(true);
+        ec = co_await write_gzip_bomb(stream, tcp, out, f.gzip_bomb_bytes,
+                                      cfg.keep_alive_timeout);
+    }
+    else if (f.oversized_body_bytes)
     {
         // `{"success":true,"data":{"filler":"xxxx…"}}` when there is room for the frame, so
         // the bytes look like the start of a real envelope to a streaming parser.
@@ -1896,7 +2212,7 @@ asio::awaitable<bool> gateway::impl::respond(connection& c, Stream& stream,
             if (f.trailing_bytes)
                 w.after += *f.trailing_bytes;
             if (f.unsolicited_id && f.unsolicited_delay.count() <= 0)
-                w.after += unsolicited_response(*f.unsolicited_id);
+                w.after += unsolicited_response(*f.unsolicited_id, auth.owner);
         }
         ec = co_await write_wire(c, stream, tcp, w, f);
         if (f.truncate_body)
@@ -1910,7 +2226,7 @@ asio::awaitable<bool> gateway::impl::respond(connection& c, Stream& stream,
             if (!open)
                 co_return false;
             // Rendered now: what getInstance would serve at the moment it is sent.
-            std::string extra = unsolicited_response(*f.unsolicited_id);
+            std::string extra = unsolicited_response(*f.unsolicited_id, auth.owner);
             ec = co_await write_bytes(stream, tcp, extra);
         }
     }
@@ -2106,6 +2422,7 @@ void gateway::reset_stats()
     s.requests = 0;
     s.max_open_connections = s.open_connections;
     impl_->per_id.clear();
+    impl_->per_tag.clear();
     impl_->records.clear();
     impl_->list_count = 0;
 }
@@ -2127,6 +2444,43 @@ std::vector<request_record> gateway::recent_requests() const
 {
     std::lock_guard lock(impl_->mutex);
     return {impl_->records.begin(), impl_->records.end()};
+}
+
+void gateway::set_tokens(std::vector<std::string> tokens)
+{
+    std::lock_guard lock(impl_->mutex);
+    impl_->tokens = std::move(tokens);
+}
+
+void gateway::set_token_owners(std::map<std::string, std::string> token_owners)
+{
+    std::map<std::string, std::string, std::less<>> owners(token_owners.begin(),
+                                                           token_owners.end());
+    std::lock_guard lock(impl_->mutex);
+    impl_->token_owners = std::move(owners);
+}
+
+std::map<std::string, std::size_t> gateway::requests_by_token_tag() const
+{
+    std::lock_guard lock(impl_->mutex);
+    return impl_->per_tag;
+}
+
+std::string token_tag(std::string_view token)
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (EVP_Digest(token.data(), token.size(), digest, &size, EVP_sha256(), nullptr) != 1 ||
+        size < 4)
+        throw std::runtime_error("gateway-sim: SHA-256 failed");
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string tag(8, '0');
+    for (std::size_t i = 0; i < 4; ++i)
+    {
+        tag[2 * i] = hex[digest[i] >> 4];
+        tag[2 * i + 1] = hex[digest[i] & 0xf];
+    }
+    return tag;
 }
 
 }  // namespace beeos::sim

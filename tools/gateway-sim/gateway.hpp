@@ -15,8 +15,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -104,7 +106,9 @@ struct fault
     /// (its `set_instance` data, its script's state or the fixture, `name` still
     /// `sim-<requested id>`; the fixture even for an id that would be a 404) but with
     /// `data.id` set to this value. `status` is ignored; `set_instance` data that is not a
-    /// JSON object is served as it is. Listing requests ignore it.
+    /// JSON object is served as it is. Listing requests ignore it. With
+    /// `echo_authorization_at` too, `data.id` is `"x" * at + <token>` (the request's token
+    /// alone) instead of this value.
     std::optional<std::string> wrong_id;
 
     /// The desynchronisation attack: after the real response, keep the connection open and
@@ -149,6 +153,26 @@ struct fault
     /// Sent right after the body, in the same write; not counted in any framing.
     std::optional<std::string> trailing_bytes;
 
+    /// The body is gzipped as `config::gzip` would, but whatever the request's
+    /// `Accept-Encoding` and `config::gzip` say, for any status that may carry a body (not
+    /// 1xx, 204, 304; an empty body too), and sent with `Content-Encoding: gzip` after the byte
+    /// at offset `size / 2` of the gzip data is XORed with 0xff: the header promises gzip,
+    /// inflating fails (a bad code or the CRC-32 check).
+    bool gzip_corrupt = false;
+
+    /// Non-zero, the decompression bomb: answer 200 (`status` and the other body faults
+    /// ignored) whose body is this many zero bytes gzipped, with `Content-Encoding: gzip`,
+    /// `Content-Type: application/json` and chunked transfer-encoding (the compressed length
+    /// is not known up front), whatever the request's `Accept-Encoding`. deflate (level 9) is
+    /// fed 64 KiB of zeros at a time and each piece of output goes out as a chunk of its own
+    /// as it is produced, so neither the N bytes nor the whole compressed body are ever in
+    /// memory; the server stops once the client goes away. 1 GiB compresses to about 1 MiB.
+    std::size_t gzip_bomb_bytes = 0;
+
+    /// Sent as `Content-Encoding` (e.g. "br", "gzip", "identity, gzip") with the body exactly
+    /// as it would be without compression: `gzip_corrupt` and negotiated gzip are skipped.
+    std::optional<std::string> content_encoding;
+
     /// How many matching requests this fault applies to; -1 means forever (0 is ignored).
     int times = 1;
 };
@@ -170,8 +194,36 @@ struct config
     /// client sends is read and discarded (connect/handshake timeout tests).
     bool stall_tls = false;
 
-    /// Accepted bearer tokens.
+    /// Accepted bearer tokens, each without an owner. `gateway::set_tokens` replaces them at
+    /// run time.
     std::vector<std::string> tokens = {"oag_test_token"};
+
+    /// Tenants: token -> owner id. These tokens are accepted too (in addition to `tokens`;
+    /// one listed in both counts as the owner's). A getInstance or listInstances request
+    /// authorised by one of them is answered as that owner sees it: every served instance
+    /// (fixture-based, scripted and `set_instance` data that is a JSON object) has `ownerId`
+    /// set to the owner and `name` prefixed with `"<owner>:"` (the fixture-based name becomes
+    /// `"<owner>:sim-<id>"`; verbatim data without a string `name` keeps what it has), so a
+    /// client test can tell which token a response was fetched with. A plain token sees
+    /// `name` `sim-<id>` and the fixture's `ownerId`. `gateway::set_token_owners` replaces
+    /// the map at run time.
+    std::map<std::string, std::string> token_owners;
+
+    /// Owner -> ids only that owner may see. An id listed under one or more owners is, for a
+    /// request authorised by any other owner's token, a 404 `instance_not_found` in
+    /// getInstance (before `set_instance` data, scripts and the forbidden rule) and absent
+    /// from listings (not counted in `total`). A plain token (without an owner) sees it
+    /// normally.
+    std::map<std::string, std::set<std::string>> owner_instances;
+
+    /// Compress bodies the client accepts gzip for: when the request's `Accept-Encoding` lists
+    /// `gzip` with a q-value other than 0 (or, without a `gzip` entry, `*` with such a
+    /// q-value; `gzip;q=0` means no), the body of a 200 or 4xx/5xx response from the routes
+    /// or from a fault's `status`/`body` is gzipped (deflate, windowBits 31) and sent with
+    /// `Content-Encoding: gzip`. Not compressed: empty bodies, other statuses, the streamed
+    /// `oversized_body_bytes`, the unsolicited response, and the 400/413/431 sent for a
+    /// request that could not be parsed.
+    bool gzip = false;
 
     /// Ids `inst_0` .. `inst_{instance_count - 1}` exist.
     std::size_t instance_count = 1000;
@@ -236,9 +288,27 @@ struct request_record
     bool had_authorization = false;
     std::string user_agent;
     std::string accept;
+    std::string accept_encoding;  // `Accept-Encoding` as sent, empty without one
     std::string host;
     std::chrono::steady_clock::time_point received;  // when the complete request was read
+
+    /// `token_tag()` of the accepted token that authorised the request (checked when it was
+    /// read, before any fault applies: faulted requests have one too); empty if the token was
+    /// missing or not accepted.
+    std::string token_tag;
+
+    /// `token_tag()` of the token after `Bearer ` (trimmed), accepted or not; empty without a
+    /// Bearer token. Tells which stale token a refused request carried.
+    std::string presented_token_tag;
+
+    /// The owner (`config::token_owners`) of the token that authorised it; empty for a plain
+    /// token or none.
+    std::string owner;
 };
+
+/// A short, non-secret name for a token: the first 8 hex digits (lowercase) of its SHA-256,
+/// e.g. `token_tag("abc") == "ba7816bf"`. What `request_record` holds instead of the token.
+std::string token_tag(std::string_view token);
 
 struct stats
 {
@@ -257,8 +327,9 @@ struct stats
 ///   404 `route_not_found`;
 /// - a method other than GET: 405 `method_not_allowed`;
 /// - no `Authorization`: 401 `missing_token`; not `Bearer <accepted token>`: 401
-///   `invalid_token`;
+///   `invalid_token` (accepted: `config::tokens` or `set_tokens`, and `token_owners`' keys);
 /// - an id over 128 characters, or one not valid after percent-decoding: 400 `invalid_param`;
+/// - an id `config::owner_instances` keeps from the token's owner: 404 `instance_not_found`;
 /// - an id given to `set_instance`: 200 with that data;
 /// - an id with a lifecycle script (`set_lifecycle`, `set_state`): 200 with the fixture,
 ///   `data.id` set to the id, patched with the script's current state;
@@ -280,7 +351,8 @@ struct stats
 ///   Ids with a script but no synthetic number are not listed. The `search` parameter of the
 ///   contract is ignored.
 ///
-/// A matching fault is applied before all of this. Every response has a unique
+/// A request authorised by a tenant token (`config::token_owners`) is served as its owner sees
+/// it. A matching fault is applied before all of this. Every response has a unique
 /// `X-Request-Id: req_<16 hex>`, repeated as `error.request_id` in error envelopes.
 ///
 /// Lifecycle scripts, `set_state` and churn run on `std::chrono::steady_clock` from the moment
@@ -361,8 +433,9 @@ public:
 
     stats get_stats() const;
 
-    /// Zeroes the counters, `requests_for`, `list_requests` and `recent_requests`; the
-    /// high-water mark restarts from the connections open now. Scripts are kept.
+    /// Zeroes the counters, `requests_for`, `list_requests`, `requests_by_token_tag` and
+    /// `recent_requests`; the high-water mark restarts from the connections open now. Scripts
+    /// are kept.
     void reset_stats();
 
     /// Complete listing requests (`GET`, or any other method, on the listing path).
@@ -373,6 +446,20 @@ public:
 
     /// The last (up to) 10,000 complete requests, oldest first.
     std::vector<request_record> recent_requests() const;
+
+    /// Token rotation: from now on the accepted plain tokens are exactly `tokens` (replacing
+    /// `config::tokens` or the last call's; `token_owners` are unaffected). A request read
+    /// afterwards with a token no longer accepted gets 401 `invalid_token`, one without any
+    /// `missing_token`. Connections stay open; requests already read keep the verdict they had.
+    void set_tokens(std::vector<std::string> tokens);
+
+    /// Replaces `config::token_owners` (or the last call's map) the same way.
+    void set_token_owners(std::map<std::string, std::string> token_owners);
+
+    /// How many complete requests each accepted token authorised, keyed by `token_tag()`, since
+    /// construction or `reset_stats()` (not capped like `recent_requests`). Refused requests
+    /// are not counted.
+    std::map<std::string, std::size_t> requests_by_token_tag() const;
 
 private:
     struct impl;

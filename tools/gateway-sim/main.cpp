@@ -29,6 +29,9 @@ options:
   --port N         listen on port N (default: an ephemeral port)
   --address A      listen on address A (default: 127.0.0.1)
   --token T        accept bearer token T; repeatable (default: oag_test_token)
+  --tenant T=OWNER accept bearer token T too, answering as owner OWNER sees the
+                   instances (ownerId OWNER, name "OWNER:sim-<id>"); repeatable
+  --gzip           gzip bodies for clients that send Accept-Encoding: gzip
   --instances N    ids inst_0 .. inst_{N-1} exist (default: 1000)
   --churn-ms N     every inst_<n> flips connectivity online/offline every N ms, phases
                    spread evenly over the period (default: 0, off)
@@ -107,6 +110,17 @@ int main(int argc, char** argv)
                 tokens_given = true;
                 cfg.tokens.emplace_back(value());
             }
+            else if (arg == "--tenant")
+            {
+                std::string_view spec = value();
+                auto eq = spec.find('=');
+                if (eq == std::string_view::npos || eq == 0 || eq + 1 == spec.size())
+                    throw usage_error("--tenant: expected TOKEN=OWNER, got '" +
+                                      std::string(spec) + "'");
+                cfg.token_owners[std::string(spec.substr(0, eq))] = spec.substr(eq + 1);
+            }
+            else if (arg == "--gzip")
+                cfg.gzip = true;
             else if (arg == "--instances")
                 cfg.instance_count = parse_number(arg, value(), static_cast<unsigned long>(-1));
             else if (arg == "--churn-ms")
