@@ -5,7 +5,11 @@ set -euo pipefail
 
 packages=(g++ cmake make pkg-config libssl-dev zlib1g-dev
           libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
-          libyaml-cpp-dev)
+          libyaml-cpp-dev libboost-program-options1.81-dev)
+# The command-line tool's tests drive its progress bar on a real terminal.
+packages+=(tmux)
+# The deployment tests tunnel through a real forward proxy.
+packages+=(tinyproxy)
 # The integration suite talks to a real Node.js HTTPS server (1xx interim responses).
 command -v node >/dev/null || packages+=(nodejs)
 missing=()

@@ -87,13 +87,43 @@ public:
     }
     ~child_process()
     {
+        terminate();
+        if (out_ >= 0)
+            ::close(out_);
+    }
+
+    /// SIGTERM and reap it now; its stdout pipe then reads end of file.
+    void terminate() noexcept
+    {
         if (pid_ > 0)
         {
             ::kill(pid_, SIGTERM);
             ::waitpid(pid_, nullptr, 0);
+            pid_ = -1;
         }
-        if (out_ >= 0)
-            ::close(out_);
+    }
+
+    /// The next line on its stdout; false at end of file or after `timeout`. Asserts nothing,
+    /// so another thread may read with it.
+    bool try_read_line(std::chrono::milliseconds timeout, std::string& line)
+    {
+        line.clear();
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        for (;;)
+        {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0)
+                return false;
+            pollfd pfd{out_, POLLIN, 0};
+            if (::poll(&pfd, 1, static_cast<int>(std::min<long long>(left.count(), 1000))) <= 0)
+                continue;
+            char c;
+            if (::read(out_, &c, 1) != 1)
+                return false;
+            if (c == '\n')
+                return true;
+            line += c;
+        }
     }
     child_process(const child_process&) = delete;
     child_process& operator=(const child_process&) = delete;

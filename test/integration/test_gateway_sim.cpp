@@ -28,12 +28,16 @@
 #include <boost/json/value.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <zlib.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -42,11 +46,15 @@
 #include <exception>
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -83,6 +91,8 @@ struct reply
     std::string request_id;
     std::string allow;
     std::string location;
+    std::string content_encoding;  // empty: no such field
+    bool chunked = false;
 };
 
 asio::awaitable<void> exchange(ssl::context& ctx, unsigned short port,
@@ -109,13 +119,16 @@ asio::awaitable<void> exchange(ssl::context& ctx, unsigned short port,
     out.request_id = res["X-Request-Id"];
     out.allow = res[http::field::allow];
     out.location = res[http::field::location];
+    out.content_encoding = res[http::field::content_encoding];
+    out.chunked = res.chunked();
     // No close_notify: the server treats a vanished client as the end of the connection.
     tcp.close();
 }
 
 // One request on a fresh verified TLS connection; fails the test if it takes over 10 s.
 reply send(const sim::gateway& gw, std::string target, http::verb method = http::verb::get,
-           std::string_view auth = "Bearer oag_sim_self_test")
+           std::string_view auth = "Bearer oag_sim_self_test",
+           std::optional<std::string_view> accept_encoding = std::nullopt)
 {
     asio::io_context io;
     ssl::context ctx(ssl::context::tls_client);
@@ -124,6 +137,8 @@ reply send(const sim::gateway& gw, std::string target, http::verb method = http:
     req.set(http::field::host, "127.0.0.1");
     if (!auth.empty())
         req.set(http::field::authorization, auth);
+    if (accept_encoding)
+        req.set(http::field::accept_encoding, *accept_encoding);
     req.prepare_payload();
     reply out;
     bool done = false;
@@ -404,6 +419,87 @@ std::vector<std::string> raw_fields(std::string_view head, std::string_view name
         out.emplace_back(head.substr(from, head.find("\r\n", from) - from));
     }
     return out;
+}
+
+// ---- tenants, tokens and gzip ----------------------------------------------------------------
+
+reply send_as(const sim::gateway& gw, std::string target, std::string_view token_value)
+{
+    return send(gw, std::move(target), http::verb::get, "Bearer " + std::string(token_value));
+}
+
+json::object data_as(const sim::gateway& gw, std::string_view id, std::string_view token_value)
+{
+    reply r = send_as(gw, "/api/v1/instances/" + std::string(id), token_value);
+    BOOST_REQUIRE_MESSAGE(r.status == 200, id << ": status " << r.status << " " << r.body);
+    return json::parse(r.body).at("data").as_object();
+}
+
+page list_as(const sim::gateway& gw, std::string_view query, std::string_view token_value)
+{
+    reply r = send_as(gw, "/api/v1/instances?" + std::string(query), token_value);
+    BOOST_REQUIRE_MESSAGE(r.status == 200, query << ": status " << r.status << " " << r.body);
+    json::object env = json::parse(r.body).as_object();
+    page p;
+    for (const auto& v : env.at("data").as_array())
+        p.items.push_back(v);
+    p.total = env.at("total").as_int64();
+    return p;
+}
+
+// What zlib made of a gzip body. `text` keeps the first 16 MiB of the output.
+struct inflated
+{
+    bool ok = false;  // one complete gzip member, CRC and length checked, nothing after it
+    std::size_t bytes = 0;
+    bool all_zero = true;
+    std::string text;
+};
+
+inflated gunzip(std::string_view in)
+{
+    inflated out;
+    z_stream zs{};
+    BOOST_REQUIRE(inflateInit2(&zs, 31) == Z_OK);
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    std::vector<unsigned char> buf(64 * 1024);
+    int rc = Z_OK;
+    while (rc == Z_OK)
+    {
+        zs.next_out = buf.data();
+        zs.avail_out = static_cast<uInt>(buf.size());
+        rc = inflate(&zs, Z_NO_FLUSH);
+        const std::size_t n = buf.size() - zs.avail_out;
+        out.bytes += n;
+        out.all_zero = out.all_zero && std::all_of(buf.begin(), buf.begin() + n, [](unsigned char c) { return c == 0; });
+        if (out.text.size() < 16 * 1024 * 1024)
+            out.text.append(reinterpret_cast<const char*>(buf.data()), n);
+    }
+    out.ok = rc == Z_STREAM_END && zs.avail_in == 0;
+    inflateEnd(&zs);
+    return out;
+}
+
+// The data of a chunked body, decoded by hand from `b` (the header ends at `head_end`);
+// `chunks` counts the non-empty chunks.
+std::string dechunk(const std::string& b, std::size_t head_end, std::size_t& chunks)
+{
+    std::string body;
+    chunks = 0;
+    for (std::size_t at = head_end;;)
+    {
+        std::size_t eol = b.find("\r\n", at);
+        BOOST_REQUIRE(eol != std::string::npos);
+        std::size_t n = std::stoul(b.substr(at, eol - at), nullptr, 16);
+        if (n == 0)
+            break;
+        body += b.substr(eol + 2, n);
+        BOOST_REQUIRE(b.substr(eol + 2 + n, 2) == "\r\n");
+        at = eol + 4 + n;
+        ++chunks;
+    }
+    return body;
 }
 
 // ---- the Node.js Early Hints server -------------------------------------------------------
@@ -1134,6 +1230,342 @@ BOOST_AUTO_TEST_CASE(node_early_hints_server)
     BOOST_TEST(json::parse(msgs[2].res.body()).at("error").at("code").as_string() == "instance_not_found");
     BOOST_TEST(msgs[3].status() == 401u);
     BOOST_TEST(json::parse(msgs[3].res.body()).at("error").at("code").as_string() == "invalid_token");
+}
+
+BOOST_AUTO_TEST_CASE(tenants_see_their_own_view)
+{
+    auto cfg = make_config(10);
+    cfg.token_owners = {{"tok_alice", "alice"}, {"tok_bob", "bob"}, {"tok_carol", "carol"}};
+    cfg.owner_instances = {{"alice", {"inst_2", "inst_8", "dev_private"}}, {"bob", {"inst_7", "inst_8"}}};
+    sim::gateway gw(cfg, pki());
+    gw.start();
+    gw.set_lifecycle("dev_private", {{0ms, {.status = "stopped"}}});
+
+    // A tenant sees the plain view with exactly `ownerId` and `name` changed.
+    const json::object plain = get_data(gw, "inst_1");
+    BOOST_TEST(str(plain, "name") == "sim-inst_1");
+    BOOST_TEST(str(plain, "ownerId") == "user_2b8e61f0c4a94d7e8a35f1c9d0b7e2a4");  // the fixture's
+    json::object alice = data_as(gw, "inst_1", "tok_alice");
+    BOOST_TEST(str(alice, "name") == "alice:sim-inst_1");
+    BOOST_TEST(str(alice, "ownerId") == "alice");
+    alice["name"] = "sim-inst_1";
+    alice["ownerId"] = "user_2b8e61f0c4a94d7e8a35f1c9d0b7e2a4";
+    BOOST_TEST(json::serialize(alice) == json::serialize(plain));
+    BOOST_TEST(str(data_as(gw, "inst_1", "tok_bob"), "name") == "bob:sim-inst_1");
+
+    // Scripted and verbatim data too; malformed data stays as it is.
+    gw.set_state("inst_3", {.status = "stopped"});
+    json::object scripted = data_as(gw, "inst_3", "tok_bob");
+    BOOST_TEST(str(scripted, "status") == "stopped");
+    BOOST_TEST(str(scripted, "name") == "bob:sim-inst_3");
+    BOOST_TEST(str(scripted, "ownerId") == "bob");
+    gw.set_instance("inst_4", R"({"id":"inst_4","name":"verb","status":"running"})");
+    BOOST_TEST(json::serialize(data_as(gw, "inst_4", "tok_bob")) ==
+               R"({"id":"inst_4","name":"bob:verb","status":"running","ownerId":"bob"})");
+    BOOST_TEST(json::serialize(get_data(gw, "inst_4")) == R"({"id":"inst_4","name":"verb","status":"running"})");
+    gw.set_instance("dev_bad", "{not json");
+    BOOST_TEST(send_as(gw, "/api/v1/instances/dev_bad", "tok_bob").body == R"({"success":true,"data":{not json})");
+
+    // Private ids: 404 for every other owner, visible to their owners and to plain tokens.
+    for (auto [id, tok, visible] : std::vector<std::tuple<std::string, std::string, bool>>{
+             {"inst_2", "tok_alice", true},
+             {"inst_2", "tok_bob", false},
+             {"inst_8", "tok_alice", true},
+             {"inst_8", "tok_bob", true},
+             {"inst_8", "tok_carol", false},
+             {"inst_7", "tok_alice", false},
+             {"dev_private", "tok_alice", true},
+             {"dev_private", "tok_carol", false},
+             {"inst_9", "tok_carol", true}})
+    {
+        BOOST_TEST_CONTEXT(id << " as " << tok)
+        {
+            reply r = send_as(gw, "/api/v1/instances/" + id, tok);
+            if (visible)
+                BOOST_TEST(json::parse(r.body).at("data").at("id").as_string() == id);
+            else
+                expect_error(r, 404, "instance_not_found");
+        }
+    }
+    BOOST_TEST(str(get_data(gw, "inst_2"), "name") == "sim-inst_2");
+    BOOST_TEST(str(get_data(gw, "dev_private"), "status") == "stopped");
+
+    // Listings drop other owners' ids before paging and from `total`.
+    page p = list_as(gw, "pageSize=20", "tok_carol");
+    BOOST_TEST(p.total == 7);
+    BOOST_TEST(p.ids() == inst_ids({0, 1, 3, 4, 5, 6, 9}), boost::test_tools::per_element());
+    BOOST_TEST(str(p.items[0].as_object(), "name") == "carol:sim-inst_0");
+    BOOST_TEST(str(p.items[0].as_object(), "ownerId") == "carol");
+    BOOST_TEST(json::serialize(p.items[3]) == R"({"id":"inst_4","name":"carol:verb","status":"running","ownerId":"carol"})");
+    p = list_as(gw, "page=1&pageSize=3", "tok_bob");
+    BOOST_TEST(p.total == 9);
+    BOOST_TEST(p.ids() == inst_ids({4, 5, 6}), boost::test_tools::per_element());
+    BOOST_TEST(list_as(gw, "pageSize=20", "tok_alice").ids() == inst_ids({0, 1, 2, 3, 4, 5, 6, 8, 9}),
+               boost::test_tools::per_element());
+    BOOST_TEST(list(gw, "pageSize=20").total == 10);
+    gw.set_state("inst_2", {.status = "stopped"});
+    BOOST_TEST(list_as(gw, "status=stopped", "tok_bob").ids() == inst_ids({3}), boost::test_tools::per_element());
+    BOOST_TEST(list_as(gw, "status=stopped", "tok_alice").ids() == inst_ids({2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(list_as(gw, "status=running", "tok_carol").ids() == inst_ids({0, 1, 4, 5, 6, 9}),
+               boost::test_tools::per_element());
+
+    // Records name the tenant and the token's tag.
+    send_as(gw, "/api/v1/instances/inst_1", "tok_alice");
+    const auto rec = gw.recent_requests().back();
+    BOOST_TEST(rec.owner == "alice");
+    BOOST_TEST(rec.token_tag == sim::token_tag("tok_alice"));
+    BOOST_TEST(gw.recent_requests().front().owner == "");  // the plain token's
+}
+
+BOOST_AUTO_TEST_CASE(token_rotation_at_runtime)
+{
+    BOOST_TEST(sim::token_tag("abc") == "ba7816bf");  // SHA-256("abc") = ba7816bf 8f01cfea ...
+    BOOST_TEST(sim::token_tag("") == "e3b0c442");
+    auto cfg = make_config(10);
+    cfg.tokens = {"tok_old"};
+    sim::gateway gw(cfg, pki());
+    gw.start();
+    const std::string old_tag = sim::token_tag("tok_old");
+    const std::string new_tag = sim::token_tag("tok_new");
+
+    // On one kept-alive connection: accepted, rotated away, refused.
+    raw_client client(gw.port());
+    client.send(get_request("/api/v1/instances/inst_1", "Bearer tok_old"));
+    client.read_until(has_responses(1));
+    gw.set_tokens({"tok_new"});
+    client.send(get_request("/api/v1/instances/inst_1", "Bearer tok_old"));
+    client.read_until(has_responses(2));
+    client.send(get_request("/api/v1/instances/inst_1", "Bearer tok_new"));
+    client.read_until(has_responses(3));
+    auto msgs = parse_responses(client.bytes());
+    BOOST_REQUIRE_EQUAL(msgs.size(), 3u);
+    BOOST_TEST(msgs[0].status() == 200u);
+    BOOST_TEST(msgs[1].status() == 401u);
+    BOOST_TEST(json::parse(msgs[1].res.body()).at("error").at("code").as_string() == "invalid_token");
+    BOOST_TEST(msgs[2].status() == 200u);
+    BOOST_TEST(gw.get_stats().connections_accepted == 1u);
+
+    expect_error(send(gw, "/api/v1/instances/inst_1", http::verb::get, ""), 401, "missing_token");
+    expect_error(send_as(gw, "/api/v1/instances", "tok_old"), 401, "invalid_token");
+    BOOST_TEST(list_as(gw, "pageSize=1", "tok_new").total == 10);
+
+    auto recs = gw.recent_requests();
+    BOOST_REQUIRE_EQUAL(recs.size(), 6u);
+    const std::vector<std::string> tags{old_tag, "", new_tag, "", "", new_tag};
+    const std::vector<std::string> presented{old_tag, old_tag, new_tag, "", old_tag, new_tag};
+    for (std::size_t i = 0; i < recs.size(); ++i)
+    {
+        BOOST_TEST_CONTEXT("record " << i)
+        {
+            BOOST_TEST(recs[i].token_tag == tags[i]);
+            BOOST_TEST(recs[i].presented_token_tag == presented[i]);
+            for (const std::string* field : {&recs[i].target, &recs[i].id, &recs[i].authorization_scheme,
+                                             &recs[i].user_agent, &recs[i].accept, &recs[i].accept_encoding,
+                                             &recs[i].host, &recs[i].token_tag, &recs[i].presented_token_tag,
+                                             &recs[i].owner})
+                BOOST_TEST(field->find("tok_") == std::string::npos);
+        }
+    }
+    BOOST_TEST((gw.requests_by_token_tag() == std::map<std::string, std::size_t>{{old_tag, 1}, {new_tag, 2}}));
+
+    // Tenant tokens are rotated on their own; dropping every plain token leaves them.
+    gw.set_token_owners({{"tok_t", "tenant"}});
+    gw.set_tokens({});
+    BOOST_TEST(str(data_as(gw, "inst_1", "tok_t"), "name") == "tenant:sim-inst_1");
+    expect_error(send_as(gw, "/api/v1/instances/inst_1", "tok_new"), 401, "invalid_token");
+    gw.set_token_owners({});
+    expect_error(send_as(gw, "/api/v1/instances/inst_1", "tok_t"), 401, "invalid_token");
+    BOOST_TEST(gw.requests_by_token_tag().at(sim::token_tag("tok_t")) == 1u);
+    gw.reset_stats();
+    BOOST_TEST(gw.requests_by_token_tag().empty());
+
+    // Rotation while requests are served: a token kept in every set is never refused.
+    gw.set_tokens({"tok_a"});
+    std::atomic<bool> done{false};
+    std::thread rotator([&] {
+        for (int i = 0; !done; ++i)
+            gw.set_tokens(i % 2 ? std::vector<std::string>{"tok_a"} : std::vector<std::string>{"tok_b", "tok_a"});
+    });
+    std::size_t ok = 0;
+    for (int i = 0; i < 20; ++i)
+        ok += send_as(gw, "/api/v1/instances/inst_1", "tok_a").status == 200;
+    done = true;
+    rotator.join();
+    BOOST_TEST(ok == 20u);
+}
+
+BOOST_AUTO_TEST_CASE(gzip_negotiation)
+{
+    auto cfg = make_config(10);
+    cfg.gzip = true;
+    sim::gateway gw(cfg, pki());
+    gw.start();
+    const std::string auth = "Bearer " + std::string(token);
+    const std::string plain = send(gw, "/api/v1/instances/inst_1").body;
+    BOOST_TEST_REQUIRE(plain.starts_with(R"({"success":true,"data":{"id":"inst_1")"));
+
+    for (auto [accept, gzipped] : std::vector<std::pair<std::string, bool>>{
+             {"gzip", true},
+             {"GZIP", true},
+             {"deflate, gzip;q=0.5", true},
+             {"br;q=1.0, gzip ;q=0.001", true},
+             {"*", true},
+             {"gzip;q=0", false},
+             {"gzip; q=0.000", false},
+             {"gzip;q=0, *", false},
+             {"*;q=0", false},
+             {"br, identity", false},
+             {"", false}})
+    {
+        BOOST_TEST_CONTEXT("Accept-Encoding: " << accept)
+        {
+            reply r = send(gw, "/api/v1/instances/inst_1", http::verb::get, auth, accept);
+            BOOST_TEST(r.status == 200u);
+            if (gzipped)
+            {
+                BOOST_TEST(r.content_encoding == "gzip");
+                inflated z = gunzip(r.body);
+                BOOST_TEST(z.ok);
+                BOOST_TEST(z.text == plain);
+            }
+            else
+            {
+                BOOST_TEST(r.content_encoding.empty());
+                BOOST_TEST(r.body == plain);
+            }
+        }
+    }
+    BOOST_TEST(send(gw, "/api/v1/instances/inst_1").content_encoding.empty());  // no header at all
+    BOOST_TEST(gw.recent_requests().back().accept_encoding == "");
+    send(gw, "/api/v1/instances/inst_1", http::verb::get, auth, "deflate, gzip;q=0.5");
+    BOOST_TEST(gw.recent_requests().back().accept_encoding == "deflate, gzip;q=0.5");
+
+    // Listings, route errors and fault statuses are compressed; other statuses are not.
+    const std::string listing = send(gw, "/api/v1/instances?pageSize=5").body;
+    reply r = send(gw, "/api/v1/instances?pageSize=5", http::verb::get, auth, "gzip");
+    BOOST_TEST(r.content_encoding == "gzip");
+    BOOST_TEST(gunzip(r.body).text == listing);
+    for (auto [target, authorization, status, code] : std::vector<std::tuple<std::string, std::string, unsigned, std::string>>{
+             {"/api/v1/instances/dev_none", auth, 404, "instance_not_found"},
+             {"/api/v1/instances/inst_1", "", 401, "missing_token"},
+             {"/nowhere", auth, 404, "route_not_found"}})
+    {
+        BOOST_TEST_CONTEXT(target)
+        {
+            r = send(gw, target, http::verb::get, authorization, "gzip");
+            BOOST_TEST(r.content_encoding == "gzip");
+            inflated z = gunzip(r.body);
+            BOOST_TEST_REQUIRE(z.ok);
+            r.body = z.text;
+            expect_error(r, status, code);
+        }
+    }
+    gw.add_fault("inst_1", status_fault(503, "1"));
+    r = send(gw, "/api/v1/instances/inst_1", http::verb::get, auth, "gzip");
+    BOOST_TEST(r.content_encoding == "gzip");
+    r.body = gunzip(r.body).text;
+    expect_error(r, 503, "auth_transient");
+    sim::fault redirect;
+    redirect.status = 302;
+    redirect.location = "https://elsewhere.example/";
+    redirect.body = "moved";
+    gw.add_fault("inst_1", redirect);
+    r = send(gw, "/api/v1/instances/inst_1", http::verb::get, auth, "gzip");
+    BOOST_TEST(r.status == 302u);
+    BOOST_TEST(r.content_encoding.empty());
+    BOOST_TEST(r.body == "moved");
+
+    // Combined with a chunked body: the gzip data is what is chunked.
+    sim::fault chunked;
+    chunked.chunked = true;
+    gw.add_fault("inst_1", chunked);
+    r = send(gw, "/api/v1/instances/inst_1", http::verb::get, auth, "gzip");
+    BOOST_TEST(r.chunked);
+    BOOST_TEST(r.content_encoding == "gzip");
+    BOOST_TEST(gunzip(r.body).text == plain);
+
+    // Off by default.
+    sim::gateway off(make_config(10), pki());
+    off.start();
+    r = send(off, "/api/v1/instances/inst_1", http::verb::get, auth, "gzip");
+    BOOST_TEST(r.content_encoding.empty());
+    BOOST_TEST(r.body == plain);
+}
+
+BOOST_AUTO_TEST_CASE(gzip_faults)
+{
+    sim::gateway gw(make_config(10), pki());  // config::gzip off: the faults need none of it
+    gw.start();
+    const std::string auth = "Bearer " + std::string(token);
+    const std::string plain = send(gw, "/api/v1/instances/inst_1").body;
+
+    // Corrupt: gzip framing, one byte in the middle flipped; flipping it back repairs it.
+    sim::fault corrupt;
+    corrupt.gzip_corrupt = true;
+    gw.add_fault("inst_1", corrupt);
+    reply r = send(gw, "/api/v1/instances/inst_1");
+    BOOST_TEST(r.status == 200u);
+    BOOST_TEST(r.content_encoding == "gzip");
+    BOOST_TEST_REQUIRE(r.body.size() > 20u);
+    BOOST_TEST(r.body.substr(0, 2) == "\x1f\x8b");
+    BOOST_TEST(!gunzip(r.body).ok);
+    r.body[r.body.size() / 2] = static_cast<char>(r.body[r.body.size() / 2] ^ 0xff);
+    inflated repaired = gunzip(r.body);
+    BOOST_TEST(repaired.ok);
+    BOOST_TEST(repaired.text == plain);
+
+    // Content-Encoding without the coding, whatever the client accepts.
+    sim::fault br;
+    br.content_encoding = "br";
+    br.gzip_corrupt = true;  // skipped: the body is left as it is
+    gw.add_fault("inst_1", br);
+    r = send(gw, "/api/v1/instances/inst_1", http::verb::get, auth, "gzip, br");
+    BOOST_TEST(r.content_encoding == "br");
+    BOOST_TEST(r.body == plain);
+
+    // The bomb: a chunked 200 of N zeros gzipped, in several chunks, without Accept-Encoding.
+    constexpr std::size_t bomb = 32u << 20;
+    sim::fault f;
+    f.gzip_bomb_bytes = bomb;
+    f.status = 404;  // ignored
+    gw.add_fault("inst_1", f);
+    raw_client client(gw.port());
+    client.send(get_request("/api/v1/instances/inst_1"));
+    client.read_until([](std::string_view b) { return b.ends_with("\r\n0\r\n\r\n"); });
+    const std::string& b = client.bytes();
+    const std::size_t head_end = b.find("\r\n\r\n") + 4;
+    const std::string_view head = std::string_view(b).substr(0, head_end - 2);
+    BOOST_TEST(head.starts_with("HTTP/1.1 200 OK\r\n"));
+    BOOST_TEST(raw_fields(head, "Content-Encoding") == std::vector<std::string>{"gzip"});
+    BOOST_TEST(raw_fields(head, "Transfer-Encoding") == std::vector<std::string>{"chunked"});
+    BOOST_TEST(raw_fields(head, "Content-Type") == std::vector<std::string>{"application/json"});
+    BOOST_TEST(raw_fields(head, "Content-Length").empty());
+    std::size_t chunks = 0;
+    const std::string gz = dechunk(b, head_end, chunks);
+    const std::size_t bomb_end = b.size();
+    BOOST_TEST(chunks >= 2u);  // produced and sent piece by piece
+    BOOST_TEST(gz.size() < bomb / 500);
+    inflated z = gunzip(gz);
+    BOOST_TEST(z.ok);
+    BOOST_TEST(z.bytes == bomb);
+    BOOST_TEST(z.all_zero);
+    // The connection serves on.
+    client.send(get_request("/api/v1/instances/inst_2"));
+    client.read_until([&](std::string_view all) { return !parse_responses(all.substr(bomb_end)).empty(); });
+    BOOST_TEST(data_id(parse_responses(std::string_view(client.bytes()).substr(bomb_end)).at(0)) == "inst_2");
+
+    // A client that leaves mid-bomb ends the stream: a terabyte is never deflated.
+    f.gzip_bomb_bytes = std::size_t(1) << 40;
+    gw.add_fault("inst_3", f);
+    {
+        raw_client leaving(gw.port());
+        leaving.send(get_request("/api/v1/instances/inst_3"));
+        leaving.read_until([](std::string_view all) { return all.find("\r\n\r\n") != std::string_view::npos; });
+    }
+    const auto deadline = clock_type::now() + 10s;
+    while (gw.get_stats().open_connections > 1 && clock_type::now() < deadline)  // `client` stays open
+        std::this_thread::sleep_for(10ms);
+    BOOST_TEST(gw.get_stats().open_connections == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -49,7 +49,11 @@ retry_policy policy(std::chrono::milliseconds total = 30s, unsigned attempts = 3
 // One call: its outcome and its machine, sharing the client's limiter and budget.
 struct call
 {
-    call(const retry_policy& p, rate_limiter& rl, retry_budget& b) : pol(p), fsm(pol, 10s, rl, b, ec, info) { info.id = "inst_1"; }
+    call(const retry_policy& p, rate_limiter& rl, retry_budget& b, bool token_source = false)
+        : pol(p), fsm(pol, 10s, rl, b, ec, info, token_source)
+    {
+        info.id = "inst_1";
+    }
     retry_policy pol;
     boost::system::error_code ec;
     error_info info;
@@ -76,6 +80,11 @@ struct call
         ec = e == errc{} ? boost::system::error_code{} : boost::system::error_code(e);
         info.http_status = status;
         return note(fsm.on_exchanged(o, now, 0.5));
+    }
+    call_step credential(clock_type::time_point now, errc e = errc{})
+    {
+        ec = e == errc{} ? boost::system::error_code{} : boost::system::error_code(e);
+        return note(fsm.on_credential(now));
     }
     // From an `acquire` step to done with a 200.
     call_step succeed(clock_type::time_point now)
@@ -304,6 +313,7 @@ BOOST_AUTO_TEST_CASE(attempts_are_reported_with_their_delays_and_a_retry_starts_
     rate_limiter rl(limit(0));
     retry_budget budget({});
     call c(policy(), rl, budget);
+    c.info.credential_tag = "0a1b2c3d";  // a call's own token, named by its tag
     auto s = c.start(t0);
     s = c.acquired(t0 + 5ms);
     c.info.api_code = "internal_error";
@@ -315,6 +325,7 @@ BOOST_AUTO_TEST_CASE(attempts_are_reported_with_their_delays_and_a_retry_starts_
     BOOST_TEST(!c.ec);  // the previous attempt's error must not look like this one's
     BOOST_TEST(c.info.api_code.empty());
     BOOST_TEST(c.info.id == "inst_1");
+    BOOST_TEST(c.info.credential_tag == "0a1b2c3d");  // what names the call survives a retry
     s = c.succeed(t0 + 130ms);
     BOOST_TEST((s.what == kind::done));
     BOOST_REQUIRE(c.reports.size() == 2u);
@@ -371,6 +382,34 @@ BOOST_AUTO_TEST_CASE(a_429_slows_the_limiter_and_voids_the_turns_taken_at_the_ol
     BOOST_TEST((s.what == kind::wait || s.what == kind::acquire));
 }
 
+// Found by review: a retry cancelled in its backoff (or its rate-limit wait) kept the budget
+// it had paid for.
+BOOST_AUTO_TEST_CASE(a_retry_cancelled_while_waiting_gives_its_budget_back)
+{
+    rate_limiter none(limit(0));
+    rate_limiter paced(limit(1));
+    for (rate_limiter* rl : {&none, &paced})
+    {
+        retry_budget budget({.capacity = 5, .retry_cost = 5, .success_refill = 1});
+        call c(policy(), *rl, budget);
+        auto s = c.start(t0);
+        if (s.what == kind::wait)
+            s = c.waited(s.at);
+        c.acquired(t0);
+        s = c.exchanged(t0, 503, errc::server_error);
+        BOOST_REQUIRE(s.what == kind::wait);  // the backoff, paid for
+        BOOST_TEST(budget.tokens() == 0u);
+        if (rl == &paced)
+        {
+            s = c.waited(s.at);  // then the turn, one second after the first
+            BOOST_REQUIRE(s.what == kind::wait);
+        }
+        s = c.waited(s.at, true);
+        BOOST_TEST((c.ec == errc::cancelled));
+        BOOST_TEST(budget.tokens() == 5u);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(a_mismatched_response_is_retried)
 {
     rate_limiter rl(limit(0));
@@ -380,6 +419,70 @@ BOOST_AUTO_TEST_CASE(a_mismatched_response_is_retried)
     c.acquired(t0);
     auto s = c.exchanged(t0, 200, errc::mismatched_response);
     BOOST_TEST((s.what == kind::wait));
+}
+
+// Found by review: a retry whose token source then failed had spent the budget for a request
+// that was never sent.
+BOOST_AUTO_TEST_CASE(a_retry_that_fails_at_the_token_source_gives_its_budget_back)
+{
+    rate_limiter rl(limit(0));
+    retry_budget budget({.capacity = 5, .retry_cost = 5, .success_refill = 1});
+    call c(policy(), rl, budget, true);
+    c.info.credential_tag = "0a1b2c3d";
+    auto s = c.start(t0);
+    BOOST_REQUIRE(s.what == kind::credential);
+    s = c.credential(t0);
+    BOOST_REQUIRE(s.what == kind::acquire);
+    c.acquired(t0);
+    s = c.exchanged(t0, 503, errc::server_error);
+    BOOST_REQUIRE(s.what == kind::wait);
+    BOOST_TEST(budget.tokens() == 0u);
+    s = c.waited(s.at);
+    BOOST_REQUIRE(s.what == kind::credential);
+    s = c.credential(s.at, errc::unauthorized);
+    BOOST_TEST((s.what == kind::done));
+    BOOST_TEST(budget.tokens() == 5u);
+    BOOST_TEST(c.info.attempts == 1u);  // the second was never sent
+}
+
+// A refused token is renewed once and the attempt sent again; the call's credential tag
+// stays on the error that follows.
+BOOST_AUTO_TEST_CASE(a_rejected_token_is_refreshed_once_and_keeps_the_tag)
+{
+    rate_limiter rl(limit(0));
+    retry_budget budget({});
+    call c(policy(), rl, budget, true);
+    c.info.credential_tag = "0a1b2c3d";
+    c.start(t0);
+    c.credential(t0);
+    c.acquired(t0);
+    c.info.api_code = "invalid_token";
+    auto s = c.exchanged(t0, 401, errc::unauthorized);
+    BOOST_REQUIRE(s.what == kind::credential);
+    BOOST_TEST(s.refresh);
+    BOOST_TEST(c.info.credential_tag == "0a1b2c3d");
+    s = c.credential(t0);
+    BOOST_REQUIRE(s.what == kind::acquire);  // a new request, so a new connection and turn
+    s = c.acquired(t0);
+    BOOST_REQUIRE(s.what == kind::exchange);
+    c.info.api_code = "invalid_token";
+    s = c.exchanged(t0, 401, errc::unauthorized);
+    BOOST_TEST((s.what == kind::done));  // renewed once only
+    BOOST_TEST(c.info.credential_tag == "0a1b2c3d");
+}
+
+// A proxy's 429 or 503 is the proxy's, not the API's: the limiter's rate is left alone.
+BOOST_AUTO_TEST_CASE(a_proxy_status_does_not_steer_the_rate_limiter)
+{
+    auto o = limit(100);
+    o.adaptive = true;
+    rate_limiter rl(o);
+    retry_budget budget({});
+    call c(policy(), rl, budget);
+    c.start(t0);
+    c.acquired(t0);
+    c.exchanged(t0 + 5ms, 429, errc::proxy);
+    BOOST_TEST(rl.current_rate() == 100.0, boost::test_tools::tolerance(1e-9));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -3,6 +3,8 @@
 
 #include <boost/system/errc.hpp>
 #include <boost/asio/error.hpp>
+#include "error_mapping.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
@@ -204,3 +206,14 @@ BOOST_AUTO_TEST_CASE(clear_resets_everything)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Found by review: a secret that occurs inside "[redacted]" itself made the scrub loop forever.
+BOOST_AUTO_TEST_CASE(scrubbing_ends_for_a_secret_inside_its_own_mark)
+{
+    for (std::string_view secret : {"red", "redacted", "act", "[", "]", "e"})
+    {
+        std::string text = "a red redacted [x] token";
+        beeos::detail::scrub_secret(text, secret);
+        BOOST_TEST(text.find("[redacted]") != std::string::npos, secret);
+    }
+}

@@ -54,6 +54,15 @@ BOOST_AUTO_TEST_CASE(only_failures_that_say_nothing_about_the_request_are_retrya
     BOOST_TEST(!is_retryable(boost::system::errc::make_error_code(boost::system::errc::connection_reset), {}));
 }
 
+// As error.hpp documents: a proxy that cannot reach the API is retried, its refusals are not.
+BOOST_AUTO_TEST_CASE(a_proxy_failure_is_retried_only_for_502_503_and_504)
+{
+    for (int status : {502, 503, 504})
+        BOOST_TEST(is_retryable(errc::proxy, with_status(status)), status);
+    for (int status : {400, 403, 407, 408, 429, 500})
+        BOOST_TEST(!is_retryable(errc::proxy, with_status(status)), status);
+}
+
 BOOST_AUTO_TEST_CASE(backoff_grows_exponentially_up_to_the_cap)
 {
     auto p = no_jitter();
