@@ -12,6 +12,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <time.h>
+
 #include <atomic>
 #include <iostream>
 #include <optional>
@@ -40,8 +42,76 @@ constexpr std::string_view usage = R"(usage: beeos-bench --url URL [options]
   --timeout-ms MS    client_options::request_timeout and retry.total_timeout (default: the
                      library's defaults; with --pending 600000, so that a slow machine
                      measures memory rather than timeouts)
+  --gzip on|off      client_options::accept_gzip (default off, unlike the library, so that
+                     requests match those of the peers and of earlier results; the JSON line
+                     says which: "gzip")
+  --proxy URL        client_options::proxy, e.g. http://127.0.0.1:3128 (https: CONNECT tunnels).
+                     Without it the bench connects directly whatever $HTTPS_PROXY says
+  --stats-probe      during the measured phase, another thread calls client.stats() in a loop;
+                     reports stats_calls, stats_ns_per_call (that thread's CPU time per call)
+                     and cpu_us_per_req_excl_probe
+  --stats-interval-us N  sleep N us between the probe's calls (default 0: a tight loop)
   --label NAME       "client" in the JSON line (default beeos)
 )";
+
+/// CPU time of the calling thread, in ns.
+std::uint64_t thread_cpu_ns()
+{
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+/// --stats-probe: calls client.stats() from a thread of its own until stopped.
+struct stats_probe
+{
+    const beeos::client* client = nullptr;
+    std::chrono::microseconds interval{0};
+    std::atomic<bool> stop{false};
+    std::uint64_t calls = 0;
+    std::uint64_t cpu_ns = 0;
+    std::uint64_t timed_ns = 0;  // paced probe: steady_clock time inside stats() itself
+    double wall_s = 0;
+    std::uint64_t sink = 0;  // keeps the snapshots from being optimised away
+    std::thread thread;
+
+    void start()
+    {
+        thread = std::thread([this] {
+            const auto w0 = clock_type::now();
+            const std::uint64_t c0 = thread_cpu_ns();
+            std::uint64_t n = 0, acc = 0, inside = 0;
+            while (!stop.load(std::memory_order_relaxed))
+            {
+                if (interval.count() > 0)
+                {
+                    // Paced: the thread's CPU time is mostly the sleep's; time the call itself.
+                    const auto a = clock_type::now();
+                    beeos::client_stats s = client->stats();
+                    inside += static_cast<std::uint64_t>((clock_type::now() - a).count());
+                    acc += s.requests_sent + s.calls_in_flight + s.connections_open;
+                    ++n;
+                    std::this_thread::sleep_for(interval);
+                    continue;
+                }
+                beeos::client_stats s = client->stats();
+                acc += s.requests_sent + s.calls_in_flight + s.connections_open;
+                ++n;
+            }
+            timed_ns = inside;
+            cpu_ns = thread_cpu_ns() - c0;
+            wall_s = std::chrono::duration<double>(clock_type::now() - w0).count();
+            calls = n;
+            sink = acc;
+        });
+    }
+
+    void finish()
+    {
+        stop.store(true, std::memory_order_relaxed);
+        thread.join();
+    }
+};
 
 void log_error(std::atomic<int>& reported, const std::string& text)
 {
@@ -192,12 +262,15 @@ int main(int argc, char** argv)
     std::string url, ca, token, label;
     std::uint64_t requests = 0, concurrency = 0, connections = 0, threads = 0, ids = 0, warmup = 0, pending = 0, timeout_ms = 0;
     double seconds = 0;
+    bool gzip = false, probe = false;
+    std::string proxy;
+    std::uint64_t probe_interval_us = 0;
     try
     {
         args a(argc, argv,
                {"url", "ca", "token", "requests", "seconds", "concurrency", "connections", "threads", "ids", "warmup", "pending",
-                "timeout-ms", "label"},
-               {"help"});
+                "timeout-ms", "label", "gzip", "proxy", "stats-interval-us"},
+               {"help", "stats-probe"});
         if (a.has("help"))
         {
             std::cout << usage;
@@ -218,6 +291,15 @@ int main(int argc, char** argv)
         warmup = a.num("warmup", 0);
         pending = a.num("pending", 0);
         timeout_ms = a.num("timeout-ms", 0);
+        const std::string gz = a.str("gzip", "off");
+        if (gz != "on" && gz != "off")
+            throw usage_error("--gzip: expected on or off, got '" + gz + "'");
+        gzip = gz == "on";
+        proxy = a.str("proxy");
+        if (a.has("proxy") && proxy.empty())
+            throw usage_error("--proxy needs a URL");
+        probe = a.has("stats-probe");
+        probe_interval_us = a.num("stats-interval-us", 0);
         if (concurrency == 0 || threads == 0 || threads > 256 || ids == 0 || requests == 0)
             throw usage_error("--concurrency, --threads, --ids and --requests must be at least 1 (threads at most 256)");
     }
@@ -234,6 +316,8 @@ int main(int argc, char** argv)
     opts.ca_file = ca;
     if (connections)
         opts.max_connections = connections;
+    opts.accept_gzip = gzip;
+    opts.proxy = proxy;  // empty: direct, whatever the environment says
     if (!timeout_ms && pending)
         timeout_ms = 600'000;
     if (timeout_ms)
@@ -343,12 +427,21 @@ int main(int argc, char** argv)
     closed.seconds = seconds;
     batch.issue_s = &issue_s;
 
+    stats_probe prober;
+    prober.client = &*client;
+    prober.interval = std::chrono::microseconds(probe_interval_us);
+    const beeos::client_stats st0 = client->stats();
     const cpu_times cpu0 = process_cpu();
     const auto t0 = clock_type::now();
+    if (probe)
+        prober.start();
     beeos_bench_measured_phase(pending ? static_cast<beeos_bench_phase*>(&batch) : static_cast<beeos_bench_phase*>(&closed));
+    if (probe)
+        prober.finish();
     const auto t1 = clock_type::now();
     const cpu_times cpu1 = process_cpu();
     r.peak_rss_kb = peak_rss_kb();  // before anything of ours allocates again
+    const beeos::client_stats st1 = client->stats();
 
     r.connections = open_sockets();
     client.reset();
@@ -363,7 +456,33 @@ int main(int argc, char** argv)
         {"max_connections", std::to_string(max_connections)},
         {"threads", std::to_string(threads)},
         {"warmup", std::to_string(warm_calls)},
+        {"gzip", gzip ? "true" : "false"},
+        {"proxy", proxy.empty() ? "false" : "true"},
     };
+    // Of the measured phase: bytes of HTTP responses read (before content decoding) per call.
+    const std::uint64_t bytes = st1.bytes_received - st0.bytes_received;
+    const std::uint64_t sent = st1.requests_sent - st0.requests_sent;
+    r.extra.emplace_back("requests_sent", std::to_string(sent));
+    r.extra.emplace_back("bytes_received", std::to_string(bytes));
+    r.extra.emplace_back("bytes_per_request",
+                         json_number(r.requests ? static_cast<double>(bytes) / static_cast<double>(r.requests) : 0, 1));
+    r.extra.emplace_back("connections_opened", std::to_string(st1.connections_opened - st0.connections_opened));
+    if (probe)
+    {
+        const double cpu_s = r.cpu.user_s + r.cpu.sys_s;
+        const double probe_s = static_cast<double>(prober.cpu_ns) * 1e-9;
+        r.extra.emplace_back("stats_calls", std::to_string(prober.calls));
+        r.extra.emplace_back("stats_interval_us", std::to_string(probe_interval_us));
+        // Tight loop: the probe thread's CPU time per call. Paced: steady_clock time inside the
+        // call (the thread's CPU time per iteration, mostly the sleep, is stats_thread_cpu_ns_per_call).
+        const double calls = prober.calls ? static_cast<double>(prober.calls) : 1.0;
+        r.extra.emplace_back("stats_ns_per_call",
+                             json_number(static_cast<double>(probe_interval_us ? prober.timed_ns : prober.cpu_ns) / calls, 1));
+        r.extra.emplace_back("stats_thread_cpu_ns_per_call", json_number(static_cast<double>(prober.cpu_ns) / calls, 1));
+        r.extra.emplace_back("stats_probe_cpu_s", json_number(probe_s, 3));
+        r.extra.emplace_back("cpu_us_per_req_excl_probe",
+                             json_number(r.requests ? (cpu_s - probe_s) * 1e6 / static_cast<double>(r.requests) : 0, 2));
+    }
     if (pending)
     {
         r.extra.emplace_back("pending", std::to_string(pending));
