@@ -17,7 +17,8 @@
 
 namespace asio = boost::asio;
 
-namespace {
+namespace
+{
 
 asio::awaitable<void> run(beeos::client& client)
 {
@@ -35,7 +36,8 @@ asio::awaitable<void> run(beeos::client& client)
     std::vector<std::string> few = {ids.empty() ? "inst_0" : ids.front(), "no_such_instance"};
     auto results = co_await client.get_instances(few);
     for (const auto& r : results)
-        std::cout << "  " << r.id << ": " << (r.ok() ? std::string(beeos::to_string(r.value.status)) : beeos::format_error(r.ec, r.info)) << "\n";
+        std::cout << "  " << r.id << ": " << (r.ok() ? std::string(beeos::to_string(r.value.status)) : beeos::format_error(r.ec, r.info))
+                  << "\n";
 
     // 3. Everything else as a stream: memory bounded by the concurrency, not by the id count.
     std::map<std::string, int> by_status;
@@ -51,8 +53,13 @@ asio::awaitable<void> run(beeos::client& client)
 int main(int argc, char** argv)
 {
     beeos::client_options options;
+    // The variables every example (and the beeos tool) reads; the flags below win over them.
     if (const char* key = std::getenv("BEEOS_API_KEY"))
         options.token = key;
+    if (const char* url = std::getenv("BEEOS_API_URL"); url && *url)
+        options.base_url = url;
+    if (const char* ca = std::getenv("BEEOS_CA_FILE"); ca && *ca)
+        options.ca_file = ca;
     for (int i = 1; i + 1 < argc; i += 2)
     {
         std::string arg = argv[i];
@@ -64,7 +71,8 @@ int main(int argc, char** argv)
             options.token = argv[i + 1];
         else
         {
-            std::cerr << "usage: beeos-discover-and-fetch [--url URL] [--ca CA.pem] [--token T]\n";
+            std::cerr << "usage: beeos-discover-and-fetch [--url URL] [--ca CA.pem] [--token T]\n"
+                         "  defaults from $BEEOS_API_KEY, $BEEOS_API_URL and $BEEOS_CA_FILE\n";
             return 2;
         }
     }
@@ -75,19 +83,24 @@ int main(int argc, char** argv)
     asio::io_context io;
     beeos::client client{io.get_executor(), options};
     int status = 0;
-    asio::co_spawn(io, run(client), [&](std::exception_ptr e) {
-        if (!e)
-            return;
-        try
+    asio::co_spawn(
+        io,
+        run(client),
+        [&](std::exception_ptr e)
         {
-            std::rethrow_exception(e);
+            if (!e)
+                return;
+            try
+            {
+                std::rethrow_exception(e);
+            }
+            catch (const std::exception& ex)
+            {
+                std::cerr << "failed: " << ex.what() << "\n";
+                status = 1;
+            }
         }
-        catch (const std::exception& ex)
-        {
-            std::cerr << "failed: " << ex.what() << "\n";
-            status = 1;
-        }
-    });
+    );
     io.run();
     return status;
 }

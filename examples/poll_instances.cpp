@@ -20,7 +20,8 @@
 
 namespace asio = boost::asio;
 
-namespace {
+namespace
+{
 
 struct tally
 {
@@ -50,8 +51,9 @@ asio::awaitable<void> look_up(beeos::client& client, std::string id, tally& t)
 
 void usage()
 {
-    std::cerr << "usage: beeos-poll-example [--url URL] [--ca CA.pem] [--token T] [--count N | --ids a,b,c] [--connections K]\n"
-                 "  the token defaults to $BEEOS_API_KEY; --count N looks up inst_0 .. inst_{N-1} (default 300)\n";
+    std::cerr
+        << "usage: beeos-poll-example [--url URL] [--ca CA.pem] [--token T] [--count N | --ids a,b,c] [--connections K]\n"
+           "  defaults from $BEEOS_API_KEY, $BEEOS_API_URL and $BEEOS_CA_FILE; --count N looks up inst_0 .. inst_{N-1} (default 300)\n";
 }
 
 }  // namespace
@@ -59,14 +61,20 @@ void usage()
 int main(int argc, char** argv)
 {
     beeos::client_options options;
+    // The variables every example (and the beeos tool) reads; the flags below win over them.
     if (const char* key = std::getenv("BEEOS_API_KEY"))
         options.token = key;
+    if (const char* url = std::getenv("BEEOS_API_URL"); url && *url)
+        options.base_url = url;
+    if (const char* ca = std::getenv("BEEOS_CA_FILE"); ca && *ca)
+        options.ca_file = ca;
     int count = 300;
     std::vector<std::string> ids;
     for (int i = 1; i < argc; ++i)
     {
         std::string arg = argv[i];
-        auto value = [&]() -> std::string {
+        auto value = [&]() -> std::string
+        {
             if (i + 1 >= argc)
             {
                 usage();
@@ -118,8 +126,10 @@ int main(int argc, char** argv)
     double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
     std::sort(t.latencies_ms.begin(), t.latencies_ms.end());
-    auto pct = [&](double p) { return t.latencies_ms.empty() ? 0.0 : t.latencies_ms[static_cast<std::size_t>(p * (t.latencies_ms.size() - 1))]; };
-    std::cout << "looked up " << ids.size() << " instances in " << wall << " s over at most " << options.max_connections << " connections\n";
+    auto pct = [&](double p)
+    { return t.latencies_ms.empty() ? 0.0 : t.latencies_ms[static_cast<std::size_t>(p * (t.latencies_ms.size() - 1))]; };
+    std::cout << "looked up " << ids.size() << " instances in " << wall << " s over at most " << options.max_connections
+              << " connections\n";
     for (const auto& [status, n] : t.by_status)
         std::cout << "  " << status << ": " << n << "\n";
     std::cout << "  latency ms: p50 " << pct(0.5) << ", p99 " << pct(0.99) << ", max " << pct(1.0) << "\n";

@@ -1,7 +1,7 @@
 // Copyright (c) 2026 The beeos authors. Distributed under the Boost Software License, Version 1.0.
 //
 // Waits for one instance to be running and online while watching a few instances for changes.
-//   BEEOS_TOKEN=oag_... [BEEOS_URL=https://...] [BEEOS_CA=ca.pem] beeos-watch-and-wait inst_1 [inst_2 ...]
+//   BEEOS_API_KEY=oag_... [BEEOS_API_URL=https://...] [BEEOS_CA_FILE=ca.pem] beeos-watch-and-wait inst_1 [inst_2 ...]
 // The first id is waited for (at most 5 minutes); all of them are watched every 10 s until the
 // wait ends or Ctrl-C.
 #include <beeos/client.hpp>
@@ -23,7 +23,8 @@
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-namespace {
+namespace
+{
 
 void print(const beeos::watch_event& e)
 {
@@ -60,15 +61,16 @@ int main(int argc, char** argv)
 {
     if (argc < 2)
     {
-        std::cerr << "usage: BEEOS_TOKEN=... [BEEOS_URL=...] [BEEOS_CA=...] beeos-watch-and-wait INSTANCE_ID [MORE_IDS...]\n";
+        std::cerr << "usage: BEEOS_API_KEY=... [BEEOS_API_URL=...] [BEEOS_CA_FILE=...] beeos-watch-and-wait INSTANCE_ID [MORE_IDS...]\n";
         return 2;
     }
     beeos::client_options options;
-    if (const char* url = std::getenv("BEEOS_URL"))
+    // The variables every example (and the beeos tool) reads.
+    if (const char* key = std::getenv("BEEOS_API_KEY"))
+        options.token = key;
+    if (const char* url = std::getenv("BEEOS_API_URL"); url && *url)
         options.base_url = url;
-    if (const char* token = std::getenv("BEEOS_TOKEN"); token || (token = std::getenv("BEEOS_API_KEY")))
-        options.token = token;
-    if (const char* ca = std::getenv("BEEOS_CA"))
+    if (const char* ca = std::getenv("BEEOS_CA_FILE"); ca && *ca)
         options.ca_file = ca;
 
     asio::io_context io;
@@ -78,17 +80,24 @@ int main(int argc, char** argv)
 
     asio::cancellation_signal cancel_wait;
     asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](boost::system::error_code ec, int) {
-        if (ec)
-            return;
-        watcher.stop();
-        cancel_wait.emit(asio::cancellation_type::terminal);  // the wait ends with errc::cancelled
-    });
-    watcher.async_run(print, [&](boost::system::error_code ec) {
-        signals.cancel();
-        if (ec)
-            std::cerr << "watcher: " << ec.message() << "\n";
-    });
+    signals.async_wait(
+        [&](boost::system::error_code ec, int)
+        {
+            if (ec)
+                return;
+            watcher.stop();
+            cancel_wait.emit(asio::cancellation_type::terminal);  // the wait ends with errc::cancelled
+        }
+    );
+    watcher.async_run(
+        print,
+        [&](boost::system::error_code ec)
+        {
+            signals.cancel();
+            if (ec)
+                std::cerr << "watcher: " << ec.message() << "\n";
+        }
+    );
     asio::co_spawn(io, wait_then_stop(client, argv[1], watcher), asio::bind_cancellation_slot(cancel_wait.slot(), asio::detached));
     io.run();
 }
