@@ -51,7 +51,7 @@ call_step call_fsm::wait_for_turn(clock_type::time_point now)
         {
             turn_ = r;
             holding_turn_ = true;
-            return {call_step::kind::wait, r.send_at};
+            return {.what = call_step::kind::wait, .at = r.send_at};
         }
     }
     return begin_attempt(now);
@@ -74,7 +74,7 @@ call_step call_fsm::begin_attempt(clock_type::time_point now)
     {
         // The same attempt again, with the token just renewed.
         reissue_ = false;
-        return {call_step::kind::acquire, deadline_};
+        return {.what = call_step::kind::acquire, .at = deadline_};
     }
     ++attempt_;
     if (retrying_)
@@ -88,10 +88,10 @@ call_step call_fsm::begin_attempt(clock_type::time_point now)
     if (token_source_)
     {
         asked_refresh_ = false;
-        call_step s{call_step::kind::credential, deadline_};
+        call_step s{.what = call_step::kind::credential, .at = deadline_};
         return s;
     }
-    return {call_step::kind::acquire, deadline_};
+    return {.what = call_step::kind::acquire, .at = deadline_};
 }
 
 call_step call_fsm::on_credential(clock_type::time_point now)
@@ -111,7 +111,7 @@ call_step call_fsm::on_credential(clock_type::time_point now)
         reissue_ = true;
         return wait_for_turn(now);
     }
-    return {call_step::kind::acquire, deadline_};
+    return {.what = call_step::kind::acquire, .at = deadline_};
 }
 
 call_step call_fsm::on_waited(bool cancelled, clock_type::time_point now)
@@ -151,7 +151,7 @@ call_step call_fsm::on_acquired(clock_type::time_point now)
     if (*ec_)
         return after_failure(now, 0.0);
     exchange_deadline_ = std::min(deadline_, now + request_timeout_);
-    return {call_step::kind::exchange, exchange_deadline_};
+    return {.what = call_step::kind::exchange, .at = exchange_deadline_};
 }
 
 call_step call_fsm::on_exchanged(const exchange_outcome& outcome, clock_type::time_point now, double jitter_draw)
@@ -164,7 +164,7 @@ call_step call_fsm::on_exchanged(const exchange_outcome& outcome, clock_type::ti
         *ec_ = {};
         info_->detail.clear();
         info_->cause = {};
-        call_step s{call_step::kind::exchange, exchange_deadline_};
+        call_step s{.what = call_step::kind::exchange, .at = exchange_deadline_};
         s.on_new_connection = true;
         return s;
     }
@@ -182,7 +182,7 @@ call_step call_fsm::on_exchanged(const exchange_outcome& outcome, clock_type::ti
         refreshed_ = true;
         asked_refresh_ = true;
         forget_error();
-        call_step s{call_step::kind::credential, deadline_};
+        call_step s{.what = call_step::kind::credential, .at = deadline_};
         s.refresh = true;
         return s;
     }
@@ -215,7 +215,7 @@ call_step call_fsm::after_failure(clock_type::time_point now, double jitter_draw
     }
     retrying_ = true;
     backoff_ = decision.delay;
-    call_step s{call_step::kind::wait, now + decision.delay};
+    call_step s{.what = call_step::kind::wait, .at = now + decision.delay};
     s.observe = r;
     return s;
 }

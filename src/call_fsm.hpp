@@ -43,7 +43,7 @@ struct call_step
     bool refresh = false;
     /// `done`: the rate limiter refused the call (its turn would pass the deadline).
     bool rate_limit_refusal = false;
-    std::optional<report> observe;
+    std::optional<report> observe{};
 };
 
 /// What the driver saw of one exchange, beyond the `ec` and `info` it wrote.

@@ -5,6 +5,7 @@
 /// \file
 /// The outcome of one lookup of a batch, and the stream that yields them as they complete.
 
+#include <beeos/config.hpp>
 #include <beeos/error.hpp>
 #include <beeos/instance.hpp>
 
@@ -28,7 +29,7 @@ class lookup_runner;
 
 /// The outcome of one id of `client::get_instances` or `client::stream_instances`: the
 /// instance, or the failure for that id alone.
-struct lookup_result
+struct BEEOS_DECL lookup_result
 {
     std::string id;
     boost::system::error_code ec;  ///< empty on success, else a `beeos::errc`
@@ -53,7 +54,7 @@ struct lookup_result
 /// distinct id is looked up once and yielded once. Destroying the stream cancels the lookups
 /// still running. One consumer at a time: call `async_next` again only after the previous one
 /// completed. Move-only.
-class instance_stream
+class BEEOS_DECL instance_stream
 {
 public:
     /// Completion signature of `async_next`: the next outcome, or `std::nullopt` at the end

@@ -5,6 +5,7 @@
 /// \file
 /// The whole public API of beeos: `#include <beeos/client.hpp>`.
 
+#include <beeos/config.hpp>
 #include <beeos/batch.hpp>
 #include <beeos/client_options.hpp>
 #include <beeos/error.hpp>
@@ -63,7 +64,7 @@ enum class shutdown_mode
 /// aborts calls on the wire and closes every connection. The client starts no background work,
 /// so it never keeps `io_context::run()` from returning; idle connections are reaped when the
 /// pool is next used. A moved-from client may only be assigned to or destroyed.
-class client
+class BEEOS_DECL client
 {
 public:
     using executor_type = boost::asio::any_io_executor;

@@ -2,6 +2,8 @@
 #ifndef BEEOS_CLIENT_OPTIONS_HPP
 #define BEEOS_CLIENT_OPTIONS_HPP
 
+#include <beeos/config.hpp>
+
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/system/error_code.hpp>
 
@@ -21,7 +23,7 @@ namespace beeos {
 /// timeouts of one attempt, and HTTP 408, 429, 500, 502, 503 and 504. Everything else (other
 /// 4xx, certificate failures, decode errors of a complete body, a body over the limit,
 /// cancellation) fails at once.
-struct retry_policy
+struct BEEOS_DECL retry_policy
 {
     /// Attempts in total, the first included; 1 disables retries.
     unsigned max_attempts = 3;
@@ -52,7 +54,7 @@ struct retry_policy
 /// returns `success_refill`, up to `capacity`. During an outage retries stop once the bucket is
 /// empty, so the extra load the client adds is at most `capacity / retry_cost` requests, plus
 /// `success_refill / retry_cost` per success (20% with the defaults).
-struct retry_budget_options
+struct BEEOS_DECL retry_budget_options
 {
     unsigned capacity = 500;
     unsigned retry_cost = 5;
@@ -71,7 +73,7 @@ struct retry_budget_options
 /// `min_rate_fraction` of the limit; then every `recovery_interval` without a 429 adds
 /// `recovery_step` of the limit back, up to the limit (additive increase, multiplicative
 /// decrease, as TCP does).
-struct rate_limit_options
+struct BEEOS_DECL rate_limit_options
 {
     /// Most requests per second; 0 (the default) sets no limit and no adaptive behaviour.
     double requests_per_second = 0;
@@ -87,7 +89,7 @@ struct rate_limit_options
 };
 
 /// What the observer hook sees after every attempt of every call.
-struct attempt_event
+struct BEEOS_DECL attempt_event
 {
     std::string_view id;               ///< the instance id of the call
     unsigned attempt = 1;              ///< 1 for the first attempt
@@ -108,7 +110,7 @@ struct attempt_event
 using attempt_observer = std::function<void(const attempt_event&)>;
 
 /// What a `token_source` is asked for.
-struct token_request
+struct BEEOS_DECL token_request
 {
     /// True when the API rejected the token given last as invalid or expired (HTTP 401 with a
     /// credential error code): give a fresh one, not a cached one.
@@ -129,11 +131,11 @@ using token_source = std::function<void(const token_request& request, token_hand
 
 /// A `token_source` from a synchronous function, for tokens read from a file, the environment
 /// or a cache.
-token_source sync_token_source(std::function<std::string(const token_request&)> get);
+BEEOS_DECL token_source sync_token_source(std::function<std::string(const token_request&)> get);
 
 /// Per-call options, next to the client's: one call's retry policy and credentials. A plain
 /// aggregate, e.g. `{.token = user_jwt}`.
-struct call_options
+struct BEEOS_DECL call_options
 {
     /// This call's retry policy; `std::nullopt`: the client's `retry`.
     std::optional<retry_policy> retry;
@@ -149,7 +151,7 @@ struct call_options
 /// How a `client` reaches the API. A plain aggregate: set what you need with designated
 /// initialisers, e.g. `{.base_url = url, .token = key}`. The `client` constructor validates it
 /// and throws `std::invalid_argument` naming the bad field.
-struct client_options
+struct BEEOS_DECL client_options
 {
     /// `scheme://host[:port][/path-prefix]`, `https` or `http` (plain HTTP is for local use).
     /// A path prefix goes before `/api/v1`; a trailing slash is ignored.

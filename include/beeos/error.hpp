@@ -2,6 +2,8 @@
 #ifndef BEEOS_ERROR_HPP
 #define BEEOS_ERROR_HPP
 
+#include <beeos/config.hpp>
+
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
 
@@ -54,7 +56,7 @@ enum class errc
 /// for `errc::cancelled` as it does for `asio::error::operation_aborted`, and
 /// `ec == boost::system::errc::timed_out` for `errc::timeout`. (`ec == asio::error::operation_aborted`
 /// itself compares two error codes, which Boost.System does exactly, by category and value.)
-const boost::system::error_category& error_category() noexcept;
+BEEOS_DECL const boost::system::error_category& error_category() noexcept;
 
 inline boost::system::error_code make_error_code(errc e) noexcept
 {
@@ -68,7 +70,7 @@ inline std::ostream& operator<<(std::ostream& os, errc e) { return os << make_er
 ///
 /// Server text (`message`, `api_code`, ...) is data from the network, not trusted text; it is
 /// kept apart from `detail`, which the client writes. No field ever holds the bearer token.
-struct error_info
+struct BEEOS_DECL error_info
 {
     std::string id;           ///< the instance id of the call, as the caller gave it
     int http_status = 0;      ///< status line received; 0 when none arrived
@@ -89,10 +91,10 @@ struct error_info
 
 /// Builds the one-line description used by `error::what()`, e.g.
 /// `get_instance("inst_1"): not found (HTTP 404, code "instance_not_found", request_id "req_9"): no such instance`.
-std::string format_error(const boost::system::error_code& ec, const error_info& info);
+BEEOS_DECL std::string format_error(const boost::system::error_code& ec, const error_info& info);
 
 /// The exception thrown by `client::get_instance`. Its `code()` is a `beeos::errc`.
-class error : public boost::system::system_error
+class BEEOS_DECL error : public boost::system::system_error
 {
 public:
     error(boost::system::error_code ec, error_info info);

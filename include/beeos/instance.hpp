@@ -2,6 +2,7 @@
 #ifndef BEEOS_INSTANCE_HPP
 #define BEEOS_INSTANCE_HPP
 
+#include <beeos/config.hpp>
 #include <beeos/timestamp.hpp>
 
 #include <boost/json/object.hpp>
@@ -30,10 +31,10 @@ enum class connectivity_state { unknown, online, offline };
 enum class ms_connection_state { unknown, connecting, connected, reconnecting, disconnected, failed };
 
 /// The wire spelling of each value, e.g. `"provisioning"`; `"unknown"` for `unknown`.
-std::string_view to_string(instance_status v) noexcept;
-std::string_view to_string(desired_state v) noexcept;
-std::string_view to_string(connectivity_state v) noexcept;
-std::string_view to_string(ms_connection_state v) noexcept;
+BEEOS_DECL std::string_view to_string(instance_status v) noexcept;
+BEEOS_DECL std::string_view to_string(desired_state v) noexcept;
+BEEOS_DECL std::string_view to_string(connectivity_state v) noexcept;
+BEEOS_DECL std::string_view to_string(ms_connection_state v) noexcept;
 
 /// Writes the wire spelling (for logs and test diagnostics).
 inline std::ostream& operator<<(std::ostream& os, instance_status v) { return os << to_string(v); }
@@ -46,7 +47,7 @@ inline std::ostream& operator<<(std::ostream& os, ms_connection_state v) { retur
 /// A plain value type. Every property of the schema is a member with its snake_case name.
 /// Fields the server omitted or sent as JSON `null` keep the defaults below (empty, 0, false,
 /// `unknown`, `std::nullopt`): real servers omit fields the schema calls required.
-struct instance
+struct BEEOS_DECL instance
 {
     std::string id;
     std::string owner_id;

@@ -6,6 +6,7 @@
 /// What a monitor compares between two looks at one instance: `instance_field`, `field_set`,
 /// the compact `instance_snapshot` and `diff()`.
 
+#include <beeos/config.hpp>
 #include <beeos/instance.hpp>
 
 #include <array>
@@ -48,12 +49,12 @@ enum class instance_field : std::uint32_t
 inline constexpr std::size_t instance_field_count = 10;
 
 /// The wire (camelCase) name of a field, e.g. `"desiredStatus"`.
-std::string_view to_string(instance_field f) noexcept;
+BEEOS_DECL std::string_view to_string(instance_field f) noexcept;
 
 inline std::ostream& operator<<(std::ostream& os, instance_field f) { return os << to_string(f); }
 
 /// A set of `instance_field`s: a 32-bit mask. Iteration yields the fields in declaration order.
-class field_set
+class BEEOS_DECL field_set
 {
 public:
     class iterator
@@ -122,7 +123,7 @@ private:
 };
 
 /// The wire names joined by commas, e.g. `"status,connectivity"`; empty for an empty set.
-std::string to_string(field_set s);
+BEEOS_DECL std::string to_string(field_set s);
 
 inline std::ostream& operator<<(std::ostream& os, field_set s) { return os << '{' << to_string(s) << '}'; }
 
@@ -138,7 +139,7 @@ inline std::ostream& operator<<(std::ostream& os, field_set s) { return os << '{
 ///
 /// A text field longer than 65,535 bytes is kept as its first 65,535 bytes (no field the API
 /// documents comes near that), so a change past that point is not seen.
-struct instance_snapshot
+struct BEEOS_DECL instance_snapshot
 {
     /// Copies the monitored fields of `inst`.
     static instance_snapshot from(const instance& inst);

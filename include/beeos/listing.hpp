@@ -5,6 +5,7 @@
 /// \file
 /// `GET /api/v1/instances` (`listInstances`): a filter, one page, and a pager over all pages.
 
+#include <beeos/config.hpp>
 #include <beeos/client_options.hpp>
 #include <beeos/error.hpp>
 #include <beeos/instance.hpp>
@@ -28,7 +29,7 @@ class client_impl;
 }
 
 /// Which instances to list. Empty strings filter nothing; the server compares exactly.
-struct list_filter
+struct BEEOS_DECL list_filter
 {
     std::string status;           ///< e.g. "running" (`status`)
     std::string provider_id;      ///< `providerId`
@@ -41,7 +42,7 @@ struct list_filter
 };
 
 /// One page of the listing.
-struct instance_page
+struct BEEOS_DECL instance_page
 {
     std::vector<instance> items;
     /// Instances matching the filter when the page was served; std::nullopt when the server
@@ -60,7 +61,7 @@ struct instance_page
 /// not advance past a failure). Offset paging cannot see a consistent snapshot: instances
 /// created or deleted while walking may shift others between pages, so a poller should treat
 /// the walk as a discovery pass, not as a transaction. One consumer at a time. Move-only.
-class instance_pager
+class BEEOS_DECL instance_pager
 {
 public:
     using next_page_signature = void(boost::system::error_code, std::optional<instance_page>);

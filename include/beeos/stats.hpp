@@ -5,6 +5,8 @@
 /// \file
 /// `client_stats`: what `client::stats()` reports, for logs and metrics exporters.
 
+#include <beeos/config.hpp>
+
 #include <cstddef>
 #include <cstdint>
 
@@ -13,7 +15,7 @@ namespace beeos {
 /// A snapshot of a client's state. Gauges say how things are now; counters only grow (since
 /// the client was constructed), so they can be exported as Prometheus counters and rates
 /// taken from them.
-struct client_stats
+struct BEEOS_DECL client_stats
 {
     // ---- gauges
 

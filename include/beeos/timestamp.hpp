@@ -2,6 +2,8 @@
 #ifndef BEEOS_TIMESTAMP_HPP
 #define BEEOS_TIMESTAMP_HPP
 
+#include <beeos/config.hpp>
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -22,10 +24,10 @@ using timestamp = std::chrono::sys_time<std::chrono::microseconds>;
 /// numeric offsets are accepted; the `T` may be lower case or a single space, as RFC 3339
 /// allows. Years 0001 to 9999. Returns `std::nullopt` for anything else, including
 /// out-of-range fields such as month 13, February 30 or second 60.
-std::optional<timestamp> parse_timestamp(std::string_view text) noexcept;
+BEEOS_DECL std::optional<timestamp> parse_timestamp(std::string_view text) noexcept;
 
 /// Formats as RFC 3339 in UTC with exactly six fraction digits, e.g. `2026-05-14T18:02:11.482913Z`.
-std::string format_timestamp(timestamp t);
+BEEOS_DECL std::string format_timestamp(timestamp t);
 
 }  // namespace beeos
 

@@ -6,6 +6,7 @@
 /// `beeos::wait_until`: polls one instance with backoff until a condition holds, can never
 /// hold, or a deadline passes.
 
+#include <beeos/config.hpp>
 #include <beeos/error.hpp>
 #include <beeos/instance.hpp>
 
@@ -38,14 +39,14 @@ enum class wait_errc
 };
 
 /// The error category of `wait_errc`; its name is `"beeos.wait"`.
-const boost::system::error_category& wait_category() noexcept;
+BEEOS_DECL const boost::system::error_category& wait_category() noexcept;
 
 inline boost::system::error_code make_error_code(wait_errc e) noexcept { return {static_cast<int>(e), wait_category()}; }
 
 inline std::ostream& operator<<(std::ostream& os, wait_errc e) { return os << make_error_code(e).message(); }
 
 /// What to wait for.
-struct wait_condition
+struct BEEOS_DECL wait_condition
 {
     /// For messages, e.g. `"running and online"`.
     std::string description;
@@ -62,15 +63,15 @@ struct wait_condition
 /// Status `running` and connectivity `online`. Unreachable when the status is `terminated`,
 /// `error_message` is not empty, or `desired_status` is known and not `running` (the control
 /// plane is driving the instance elsewhere).
-wait_condition running_and_online();
+BEEOS_DECL wait_condition running_and_online();
 
 /// Status `s`. Unreachable when the status is `terminated` (unless `s` is `terminated`).
-wait_condition status_is(instance_status s);
+BEEOS_DECL wait_condition status_is(instance_status s);
 
 /// How often to look. The first poll is immediate; the n-th wait is
 /// `min(max_delay, initial_delay * multiplier^(n-1))`, less a random fraction in [0, jitter)
 /// of it, so the waits never exceed `max_delay`.
-struct wait_options
+struct BEEOS_DECL wait_options
 {
     std::chrono::milliseconds initial_delay{1000};
     std::chrono::milliseconds max_delay{15'000};
@@ -80,7 +81,7 @@ struct wait_options
 
 /// The exception of `wait_until`: the failure (`code()` is a `wait_errc` or the `beeos::errc`
 /// of the poll that ended the wait), its details and the instance as last seen.
-class wait_error : public error
+class BEEOS_DECL wait_error : public error
 {
 public:
     wait_error(boost::system::error_code ec, error_info info, std::optional<instance> last_seen);
@@ -99,11 +100,11 @@ private:
 };
 
 /// The one line of `wait_error::what()` for an `async_wait_until` failure.
-std::string format_wait_error(const boost::system::error_code& ec, const error_info& info);
+BEEOS_DECL std::string format_wait_error(const boost::system::error_code& ec, const error_info& info);
 
 namespace detail {
-boost::asio::any_io_executor client_executor(client& c) noexcept;
-void async_wait_until_erased(
+BEEOS_DECL boost::asio::any_io_executor client_executor(client& c) noexcept;
+BEEOS_DECL void async_wait_until_erased(
     client& c,
     std::string id,
     wait_condition cond,
@@ -114,7 +115,7 @@ void async_wait_until_erased(
     boost::asio::any_completion_handler<void(boost::system::error_code, instance)> handler
 );
 
-struct wait_initiation
+struct BEEOS_DECL wait_initiation
 {
     client* c;
     boost::asio::any_io_executor get_executor() const noexcept { return client_executor(*c); }

@@ -5,6 +5,7 @@
 /// \file
 /// `beeos::watcher`: polls many instances at a flat request rate and reports what changed.
 
+#include <beeos/config.hpp>
 #include <beeos/error.hpp>
 #include <beeos/instance.hpp>
 #include <beeos/instance_diff.hpp>
@@ -38,7 +39,7 @@ class watcher_impl;
 }
 
 /// How a `watcher` polls. A plain aggregate; the `watcher` constructor validates it.
-struct watch_options
+struct BEEOS_DECL watch_options
 {
     /// Each id is polled once per interval. Must be positive.
     std::chrono::milliseconds interval{60'000};
@@ -54,7 +55,7 @@ struct watch_options
 };
 
 /// What a `watcher` reports about one id.
-struct watch_event
+struct BEEOS_DECL watch_event
 {
     enum class kind
     {
@@ -91,7 +92,7 @@ struct watch_event
 };
 
 /// `"initial"`, `"changed"`, `"error"`, `"recovered"`.
-std::string_view to_string(watch_event::kind k) noexcept;
+BEEOS_DECL std::string_view to_string(watch_event::kind k) noexcept;
 
 inline std::ostream& operator<<(std::ostream& os, watch_event::kind k) { return os << to_string(k); }
 
@@ -136,7 +137,7 @@ inline std::ostream& operator<<(std::ostream& os, watch_event::kind k) { return 
 /// The watcher shares the client's state: destroying the `client` first closes it (a run then
 /// ends with `errc::shut_down` at its next poll), and nothing dangles. Destroying the watcher stops a run in progress as
 /// `stop()` does; the run keeps its own state alive until it has completed.
-class watcher
+class BEEOS_DECL watcher
 {
 public:
     using executor_type = boost::asio::any_io_executor;

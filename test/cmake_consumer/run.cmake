@@ -24,4 +24,28 @@ execute_process(COMMAND ${WORK_DIR}/build/consumer RESULT_VARIABLE rc OUTPUT_VAR
 if(rc)
     message(FATAL_ERROR "consumer (${MODE}) exited with ${rc}:\n${out}")
 endif()
+# The same program through pkg-config, for build systems other than CMake.
+if(MODE STREQUAL "package")
+    file(GLOB_RECURSE pc_file ${WORK_DIR}/prefix/*/beeos.pc)
+    if(NOT pc_file)
+        message(FATAL_ERROR "no beeos.pc was installed")
+    endif()
+    get_filename_component(pc_dir ${pc_file} DIRECTORY)
+    execute_process(COMMAND ${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${pc_dir} pkg-config --cflags --libs beeos
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE flags ERROR_VARIABLE err OUTPUT_STRIP_TRAILING_WHITESPACE)
+    if(rc)
+        message(FATAL_ERROR "pkg-config --cflags --libs beeos failed: ${err}")
+    endif()
+    separate_arguments(flags UNIX_COMMAND "${flags}")
+    execute_process(COMMAND c++ -std=c++20 -O1 ${BEEOS_SOURCE_DIR}/test/cmake_consumer/main.cpp
+                            -o ${WORK_DIR}/consumer-pc ${flags}
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+    if(rc)
+        message(FATAL_ERROR "the pkg-config consumer did not build:\n${out}")
+    endif()
+    execute_process(COMMAND ${WORK_DIR}/consumer-pc RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+    if(rc)
+        message(FATAL_ERROR "the pkg-config consumer exited with ${rc}:\n${out}")
+    endif()
+endif()
 message(STATUS "consumer (${MODE}) ok: ${out}")
