@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: install what is missing, build, start the bundled gateway
-# simulator on 127.0.0.1, and look up a few hundred instances concurrently through the client.
+# simulator on 127.0.0.1, look up a few hundred instances concurrently through the client, then
+# install the library and the beeos tool into build/install and drive the simulator with it.
 #   tools/demo.sh [extra beeos-poll-example options, e.g. --count 1000 --connections 16]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,10 @@ build=${BEEOS_BUILD_DIR:-build}
 # Only the demo's targets are built; the tests stay configured as they were, so that
 # tools/run-tests.sh on the same tree afterwards builds and runs them.
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DBEEOS_BUILD_BENCH=OFF >/dev/null
-cmake --build "$build" -j2 --target beeos-gateway-sim beeos-poll-example beeos-discover-and-fetch
+cmake --build "$build" -j2 --target beeos beeos-cli beeos-gateway-sim beeos-poll-example beeos-discover-and-fetch
+# What a newcomer gets from `cmake --install`: headers, library, CMake package, beeos.pc, beeos.
+prefix=$PWD/$build/install
+cmake --install "$build" --prefix "$prefix" >/dev/null
 
 workdir=$(mktemp -d)
 sim_pid=""
@@ -37,3 +41,12 @@ BEEOS_API_KEY="$token" "$build/examples/beeos-poll-example" --url "$url" --ca "$
 echo
 echo "discover with the pager, then a batch and a rate-limited stream:"
 BEEOS_API_KEY="$token" "$build/examples/beeos-discover-and-fetch" --url "$url" --ca "$ca"
+
+echo
+echo "the installed beeos tool ($prefix/bin/beeos; docs/cli.md), with the same variables:"
+export BEEOS_API_URL="$url" BEEOS_CA_FILE="$ca" BEEOS_API_KEY="$token"
+run() { echo "\$ beeos $*"; "$prefix/bin/beeos" "$@"; }
+run get inst_1 inst_2 inst_3
+run list --status running --limit 3 --json --fields id,status,connectivity
+run wait inst_1 --until running-online --timeout 10s --json --fields id,status
+run watch inst_1 inst_2 --interval 1s --for 2s
