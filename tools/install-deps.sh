@@ -10,6 +10,8 @@ packages=(g++ cmake make pkg-config libssl-dev zlib1g-dev
 packages+=(tmux)
 # The deployment tests tunnel through a real forward proxy.
 packages+=(tinyproxy)
+# The API reference (the `docs` target; CTest checks it builds without a warning).
+packages+=(doxygen)
 # The integration suite talks to a real Node.js HTTPS server (1xx interim responses).
 command -v node >/dev/null || packages+=(nodejs)
 missing=()

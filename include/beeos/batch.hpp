@@ -31,12 +31,12 @@ class lookup_runner;
 /// instance, or the failure for that id alone.
 struct BEEOS_DECL lookup_result
 {
-    std::string id;
+    std::string id;                ///< the id this outcome is for
     boost::system::error_code ec;  ///< empty on success, else a `beeos::errc`
     error_info info;               ///< the details of a failure (empty on success)
     instance value;                ///< the instance when `ok()`
 
-    bool ok() const noexcept { return !ec; }
+    bool ok() const noexcept { return !ec; }  ///< the lookup succeeded
 
     /// The instance. \throws beeos::error when the lookup failed.
     const instance& get() const&
@@ -60,10 +60,13 @@ public:
     /// Completion signature of `async_next`: the next outcome, or `std::nullopt` at the end
     /// (also after cancellation of the stream; then the remaining ids are not reported).
     using next_signature = void(std::optional<lookup_result>);
-    using executor_type = boost::asio::any_io_executor;
+    using executor_type = boost::asio::any_io_executor;  ///< the client's executor
 
+    /// A moved-from stream may only be assigned to or destroyed.
+    ///@{
     instance_stream(instance_stream&&) noexcept;
     instance_stream& operator=(instance_stream&&) noexcept;
+    ///@}
     instance_stream(const instance_stream&) = delete;
     instance_stream& operator=(const instance_stream&) = delete;
     ~instance_stream();

@@ -67,7 +67,7 @@ enum class shutdown_mode
 class BEEOS_DECL client
 {
 public:
-    using executor_type = boost::asio::any_io_executor;
+    using executor_type = boost::asio::any_io_executor;  ///< the executor given at construction
 
     /// Completion signature of `async_get_instance`.
     using get_instance_signature = void(boost::system::error_code, instance);
@@ -76,13 +76,16 @@ public:
     /// unreadable `ca_file`), naming the field. Never opens a connection.
     client(executor_type ex, client_options options);
 
+    /// Moving keeps the pool and the calls in flight; the moved-from client is empty.
+    ///@{
     client(client&&) noexcept;
     client& operator=(client&&) noexcept;
+    ///@}
     client(const client&) = delete;
     client& operator=(const client&) = delete;
     ~client();
 
-    executor_type get_executor() const noexcept;
+    executor_type get_executor() const noexcept;  ///< the executor given at construction
 
     /// A snapshot of the client's connections, calls and counters (see `client_stats`).
     /// Thread-safe, cheap (a few locked reads, no I/O); counters only grow.

@@ -31,8 +31,8 @@ struct BEEOS_DECL retry_policy
     /// Backoff before the first retry; each later one is `multiplier` times longer, up to
     /// `max_backoff`.
     std::chrono::milliseconds initial_backoff{100};
-    std::chrono::milliseconds max_backoff{5'000};
-    double multiplier = 2.0;
+    std::chrono::milliseconds max_backoff{5'000};  ///< the longest backoff between two attempts
+    double multiplier = 2.0;  ///< growth of the backoff from one retry to the next
 
     /// Full jitter: wait a uniformly random time between 0 and the backoff, so clients that
     /// failed together do not retry together. false waits the backoff exactly.
@@ -46,6 +46,7 @@ struct BEEOS_DECL retry_policy
     /// the last error instead of sleeping uselessly.
     std::chrono::milliseconds total_timeout{30'000};
 
+    /// Member-wise; calls coalesce only when their policies are equal.
     friend bool operator==(const retry_policy&, const retry_policy&) = default;
 };
 
@@ -56,9 +57,9 @@ struct BEEOS_DECL retry_policy
 /// `success_refill / retry_cost` per success (20% with the defaults).
 struct BEEOS_DECL retry_budget_options
 {
-    unsigned capacity = 500;
-    unsigned retry_cost = 5;
-    unsigned success_refill = 1;
+    unsigned capacity = 500;      ///< tokens in a full bucket (and at start)
+    unsigned retry_cost = 5;      ///< tokens one retry spends; no retry without them
+    unsigned success_refill = 1;  ///< tokens a successful call gives back
 };
 
 /// A client-side limit on the rate of requests, so that a poller stays under its gateway quota
@@ -81,11 +82,11 @@ struct BEEOS_DECL rate_limit_options
     /// Requests that may leave back to back; at least 1.
     unsigned burst = 1;
 
-    bool adaptive = true;
-    double decrease_factor = 0.5;
-    double recovery_step = 0.1;
-    std::chrono::milliseconds recovery_interval{1'000};
-    double min_rate_fraction = 0.05;
+    bool adaptive = true;  ///< follow the gateway's 429s (see above)
+    double decrease_factor = 0.5;  ///< a 429 multiplies the current rate by this
+    double recovery_step = 0.1;  ///< fraction of the limit added back per quiet interval
+    std::chrono::milliseconds recovery_interval{1'000};  ///< quiet time per recovery step; also the 429 dead time
+    double min_rate_fraction = 0.05;  ///< the rate never falls below this fraction of the limit
 };
 
 /// What the observer hook sees after every attempt of every call.

@@ -86,7 +86,7 @@ struct BEEOS_DECL error_info
     /// (never the token). Empty for calls with the client's credentials.
     std::string credential_tag;
 
-    void clear() { *this = error_info{}; }
+    void clear() { *this = error_info{}; }  ///< back to the empty state
 };
 
 /// Builds the one-line description used by `error::what()`, e.g.
@@ -97,6 +97,7 @@ BEEOS_DECL std::string format_error(const boost::system::error_code& ec, const e
 class BEEOS_DECL error : public boost::system::system_error
 {
 public:
+    /// `what()` is `format_error(ec, info)`.
     error(boost::system::error_code ec, error_info info);
 
     /// The status line received (e.g. 200 for a 200 whose body failed to decode); 0 when none.
@@ -119,9 +120,12 @@ private:
 
 }  // namespace beeos
 
+// The trait that makes the enum an error_code enum is not part of the reference.
+/// \cond
 template <>
 struct boost::system::is_error_code_enum<beeos::errc> : std::true_type
 {
 };
+/// \endcond
 
 #endif

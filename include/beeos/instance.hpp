@@ -49,66 +49,67 @@ inline std::ostream& operator<<(std::ostream& os, ms_connection_state v) { retur
 /// `unknown`, `std::nullopt`): real servers omit fields the schema calls required.
 struct BEEOS_DECL instance
 {
-    std::string id;
-    std::string owner_id;
-    std::string agent_framework;
-    std::string provider_id;
-    std::string external_id;
-    std::string os_type;
-    std::string hosting_type;
-    std::string cloud_provider;
-    std::string name;
-    std::string model_primary;
-    std::vector<std::string> models;
+    std::string id;  ///< `id`: the instance id, as asked for (the client checks it)
+    std::string owner_id;  ///< `ownerId`: the user the instance belongs to
+    std::string agent_framework;  ///< `agentFramework`: the agent framework it runs
+    std::string provider_id;  ///< `providerId`: the provider that hosts it
+    std::string external_id;  ///< `externalId`: the provider's own id for it
+    std::string os_type;  ///< `osType`: e.g. a desktop OS or Android
+    std::string hosting_type;  ///< `hostingType`: how it is hosted (cloud, device, ...)
+    std::string cloud_provider;  ///< `cloudProvider`
+    std::string name;  ///< `name`: the display name
+    std::string model_primary;  ///< `modelPrimary`: the primary model the agent uses
+    std::vector<std::string> models;  ///< `models`: every model the agent may use
 
-    instance_status status = instance_status::unknown;
+    instance_status status = instance_status::unknown;  ///< `status`, parsed; `unknown` when absent or unlisted
     std::string status_text;  ///< `status` as the server spelled it (empty when absent)
-    desired_state desired_status = desired_state::unknown;
+    desired_state desired_status = desired_state::unknown;  ///< `desiredStatus`, parsed; `unknown` when absent or unlisted
     std::string desired_status_text;  ///< `desiredStatus` as the server spelled it
 
-    std::string endpoint;
-    std::string bridge_id;
-    std::string identity_id;
-    std::int64_t total_run_seconds = 0;
+    std::string endpoint;  ///< `endpoint`: where the instance is reached
+    std::string bridge_id;  ///< `bridgeId`
+    std::string identity_id;  ///< `identityId`
+    std::int64_t total_run_seconds = 0;  ///< `totalRunSeconds`: accumulated run time
 
-    connectivity_state connectivity = connectivity_state::unknown;
+    connectivity_state connectivity = connectivity_state::unknown;  ///< `connectivity`, parsed; `unknown` when absent or unlisted
     std::string connectivity_text;  ///< `connectivity` as the server spelled it
     std::string connectivity_reason;  ///< open string, e.g. `device_disconnected`
-    std::string halt_reason;
+    std::string halt_reason;  ///< `haltReason`: why it was halted, when it was
 
     /// Sanitized provider config, passed through as is. In a decoded instance this member,
     /// `mcp_servers` and `capabilities` share one counted memory resource holding what the
     /// decoder built (about 1 KB); it is freed with the last object using it, and later copies
     /// and edits allocate from the heap as usual.
     boost::json::object provider_config;
-    std::string public_ip;
-    std::string cluster_id;
-    std::string region;
-    std::string image_id;
-    std::string image_ref;
-    bool is_trial = false;
-    std::optional<timestamp> expires_at;
-    std::string error_message;
-    std::string system_prompt;
-    boost::json::object mcp_servers;
+    std::string public_ip;  ///< `publicIp`
+    std::string cluster_id;  ///< `clusterId`
+    std::string region;  ///< `region`
+    std::string image_id;  ///< `imageId`
+    std::string image_ref;  ///< `imageRef`
+    bool is_trial = false;  ///< `isTrial`
+    std::optional<timestamp> expires_at;  ///< `expiresAt`: when a trial instance expires
+    std::string error_message;  ///< `errorMessage`: the last failure the platform recorded
+    std::string system_prompt;  ///< `systemPrompt`: the agent's system prompt
+    boost::json::object mcp_servers;  ///< `mcpServers`: raw JSON, passed through (see `provider_config`)
 
-    std::optional<timestamp> started_at;
-    std::optional<timestamp> stopped_at;
-    std::optional<timestamp> status_entered_at;
-    std::optional<timestamp> connectivity_updated_at;
+    std::optional<timestamp> started_at;  ///< `startedAt`
+    std::optional<timestamp> stopped_at;  ///< `stoppedAt`
+    std::optional<timestamp> status_entered_at;  ///< `statusEnteredAt`: when `status` last changed
+    std::optional<timestamp> connectivity_updated_at;  ///< `connectivityUpdatedAt`
 
-    ms_connection_state ms_connection_status = ms_connection_state::unknown;
+    ms_connection_state ms_connection_status = ms_connection_state::unknown;  ///< `msConnectionStatus`, parsed
     std::string ms_connection_status_text;  ///< `msConnectionStatus` as the server spelled it
-    std::optional<timestamp> ms_connection_updated_at;
+    std::optional<timestamp> ms_connection_updated_at;  ///< `msConnectionUpdatedAt`
 
-    std::optional<timestamp> created_at;
-    std::optional<timestamp> updated_at;
-    std::string screenshot_url;
-    std::optional<timestamp> screenshot_updated_at;
+    std::optional<timestamp> created_at;  ///< `createdAt`
+    std::optional<timestamp> updated_at;  ///< `updatedAt`
+    std::string screenshot_url;  ///< `screenshotUrl`: the latest screenshot
+    std::optional<timestamp> screenshot_updated_at;  ///< `screenshotUpdatedAt`
 
     /// The frozen capability declaration; `std::nullopt` when the server omitted it.
     std::optional<boost::json::object> capabilities;
 
+    /// Member-wise, JSON members included.
     friend bool operator==(const instance&, const instance&) = default;
 };
 

@@ -51,6 +51,7 @@ inline constexpr std::size_t instance_field_count = 10;
 /// The wire (camelCase) name of a field, e.g. `"desiredStatus"`.
 BEEOS_DECL std::string_view to_string(instance_field f) noexcept;
 
+/// Writes `to_string(f)`.
 inline std::ostream& operator<<(std::ostream& os, instance_field f) { return os << to_string(f); }
 
 /// A set of `instance_field`s: a 32-bit mask. Iteration yields the fields in declaration order.
@@ -85,6 +86,8 @@ public:
         std::uint32_t rest_ = 0;
     };
 
+    /// The empty set, the set of one field, or of the fields listed.
+    ///@{
     constexpr field_set() noexcept = default;
     constexpr field_set(instance_field f) noexcept : bits_(static_cast<std::uint32_t>(f)) {}
     constexpr field_set(std::initializer_list<instance_field> fs) noexcept
@@ -92,6 +95,7 @@ public:
         for (auto f : fs)
             insert(f);
     }
+    ///@}
 
     /// Every field.
     static constexpr field_set all() noexcept { return from_bits((1u << instance_field_count) - 1u); }
@@ -103,20 +107,32 @@ public:
         return s;
     }
 
+    /// `f` is in the set.
     constexpr bool contains(instance_field f) const noexcept { return (bits_ & static_cast<std::uint32_t>(f)) != 0; }
-    constexpr bool empty() const noexcept { return bits_ == 0; }
+    constexpr bool empty() const noexcept { return bits_ == 0; }  ///< no field is in the set
+    /// How many fields are in the set.
     constexpr std::size_t size() const noexcept { return static_cast<std::size_t>(std::popcount(bits_)); }
+    /// One bit per field, as `instance_field`'s values (for storing or hashing a set).
     constexpr std::uint32_t bits() const noexcept { return bits_; }
 
+    /// Adds or removes one field.
+    ///@{
     constexpr void insert(instance_field f) noexcept { bits_ |= static_cast<std::uint32_t>(f); }
     constexpr void erase(instance_field f) noexcept { bits_ &= ~static_cast<std::uint32_t>(f); }
+    ///@}
 
+    /// The fields in the set, in `instance_field` order.
+    ///@{
     constexpr iterator begin() const noexcept { return iterator(bits_); }
     constexpr iterator end() const noexcept { return iterator(0); }
+    ///@}
 
+    /// Union, intersection and equality of sets.
+    ///@{
     friend constexpr field_set operator|(field_set a, field_set b) noexcept { return from_bits(a.bits_ | b.bits_); }
     friend constexpr field_set operator&(field_set a, field_set b) noexcept { return from_bits(a.bits_ & b.bits_); }
     friend constexpr bool operator==(field_set, field_set) noexcept = default;
+    ///@}
 
 private:
     std::uint32_t bits_ = 0;
@@ -125,6 +141,7 @@ private:
 /// The wire names joined by commas, e.g. `"status,connectivity"`; empty for an empty set.
 BEEOS_DECL std::string to_string(field_set s);
 
+/// Writes the fields in braces, e.g. `{status,connectivity}`.
 inline std::ostream& operator<<(std::ostream& os, field_set s) { return os << '{' << to_string(s) << '}'; }
 
 /// A compact copy of just the `instance_field`s of one instance: what a watcher keeps per id.
@@ -144,6 +161,8 @@ struct BEEOS_DECL instance_snapshot
     /// Copies the monitored fields of `inst`.
     static instance_snapshot from(const instance& inst);
 
+    /// The monitored fields, as in `instance` (the text ones view the snapshot's storage).
+    ///@{
     instance_status status() const noexcept { return static_cast<instance_status>(status_); }
     desired_state desired_status() const noexcept { return static_cast<desired_state>(desired_); }
     connectivity_state connectivity() const noexcept { return static_cast<connectivity_state>(connectivity_); }
@@ -155,12 +174,14 @@ struct BEEOS_DECL instance_snapshot
     std::string_view halt_reason() const noexcept { return slice(slot::halt_reason); }
     std::string_view public_ip() const noexcept { return slice(slot::public_ip); }
     std::string_view screenshot_url() const noexcept { return slice(slot::screenshot_url); }
+    ///@}
 
     /// The value of `f` as text: an enum's wire spelling (the server's raw text when the value
     /// is `unknown` and the server sent one), a text field as it is. For logs, e.g.
     /// `status: provisioning -> running`.
     std::string_view text(instance_field f) const noexcept;
 
+    /// Equal when every watched field is.
     friend bool operator==(const instance_snapshot&, const instance_snapshot&) = default;
 
 private:

@@ -44,7 +44,7 @@ struct BEEOS_DECL list_filter
 /// One page of the listing.
 struct BEEOS_DECL instance_page
 {
-    std::vector<instance> items;
+    std::vector<instance> items;  ///< the instances of this page, in the server's order
     /// Instances matching the filter when the page was served; std::nullopt when the server
     /// did not say.
     std::optional<std::int64_t> total;
@@ -64,10 +64,14 @@ struct BEEOS_DECL instance_page
 class BEEOS_DECL instance_pager
 {
 public:
+    /// Completion signature of `async_next_page`: a page, `std::nullopt` after the last one, or an error.
     using next_page_signature = void(boost::system::error_code, std::optional<instance_page>);
 
+    /// A moved-from pager may only be assigned to or destroyed.
+    ///@{
     instance_pager(instance_pager&&) noexcept;
     instance_pager& operator=(instance_pager&&) noexcept;
+    ///@}
     instance_pager(const instance_pager&) = delete;
     instance_pager& operator=(const instance_pager&) = delete;
     ~instance_pager();

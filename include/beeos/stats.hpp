@@ -49,7 +49,7 @@ struct BEEOS_DECL client_stats
         std::uint64_t stale = 0;         ///< found closed by the server before reuse
         std::uint64_t not_reusable = 0;  ///< after a failure, `Connection: close`, HTTP/1.0, bytes after a response, a failed connect
         std::uint64_t shutdown = 0;      ///< by `close()`, `async_shutdown` or the destructor
-    } connections_closed;
+    } connections_closed;  ///< connections closed, by cause
 };
 
 }  // namespace beeos

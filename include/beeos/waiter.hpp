@@ -41,8 +41,10 @@ enum class wait_errc
 /// The error category of `wait_errc`; its name is `"beeos.wait"`.
 BEEOS_DECL const boost::system::error_category& wait_category() noexcept;
 
+/// Makes `wait_errc` values `boost::system::error_code`s of `wait_category()`.
 inline boost::system::error_code make_error_code(wait_errc e) noexcept { return {static_cast<int>(e), wait_category()}; }
 
+/// Writes the error's message.
 inline std::ostream& operator<<(std::ostream& os, wait_errc e) { return os << make_error_code(e).message(); }
 
 /// What to wait for.
@@ -73,10 +75,10 @@ BEEOS_DECL wait_condition status_is(instance_status s);
 /// of it, so the waits never exceed `max_delay`.
 struct BEEOS_DECL wait_options
 {
-    std::chrono::milliseconds initial_delay{1000};
-    std::chrono::milliseconds max_delay{15'000};
-    double multiplier = 1.5;
-    double jitter = 0.2;
+    std::chrono::milliseconds initial_delay{1000};  ///< pause after the first poll
+    std::chrono::milliseconds max_delay{15'000};  ///< the longest pause between two polls
+    double multiplier = 1.5;  ///< growth of the pause from one poll to the next
+    double jitter = 0.2;  ///< each pause is randomised by up to this fraction, either way
 };
 
 /// The exception of `wait_until`: the failure (`code()` is a `wait_errc` or the `beeos::errc`
@@ -84,6 +86,7 @@ struct BEEOS_DECL wait_options
 class BEEOS_DECL wait_error : public error
 {
 public:
+    /// `what()` is `format_wait_error(ec, info)`.
     wait_error(boost::system::error_code ec, error_info info, std::optional<instance> last_seen);
 
     /// The instance from the last successful poll; `std::nullopt` when none succeeded.
@@ -185,9 +188,12 @@ boost::asio::awaitable<instance> wait_until(
 
 }  // namespace beeos
 
+// The trait that makes the enum an error_code enum is not part of the reference.
+/// \cond
 template <>
 struct boost::system::is_error_code_enum<beeos::wait_errc> : std::true_type
 {
 };
+/// \endcond
 
 #endif

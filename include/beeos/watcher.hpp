@@ -57,6 +57,7 @@ struct BEEOS_DECL watch_options
 /// What a `watcher` reports about one id.
 struct BEEOS_DECL watch_event
 {
+    /// What happened to the id.
     enum class kind
     {
         initial,    ///< the first successful poll of the id (also ends an error streak of an id that never succeeded)
@@ -65,7 +66,7 @@ struct BEEOS_DECL watch_event
         recovered,  ///< the first successful poll after an error streak
     };
 
-    kind type = kind::initial;
+    kind type = kind::initial;  ///< what happened
 
     /// The id as given to `watcher::add`.
     std::string id;
@@ -94,6 +95,7 @@ struct BEEOS_DECL watch_event
 /// `"initial"`, `"changed"`, `"error"`, `"recovered"`.
 BEEOS_DECL std::string_view to_string(watch_event::kind k) noexcept;
 
+/// Writes `to_string(k)`.
 inline std::ostream& operator<<(std::ostream& os, watch_event::kind k) { return os << to_string(k); }
 
 /// Polls a changing set of instances through a `client` and reports each change once.
@@ -140,7 +142,7 @@ inline std::ostream& operator<<(std::ostream& os, watch_event::kind k) { return 
 class BEEOS_DECL watcher
 {
 public:
-    using executor_type = boost::asio::any_io_executor;
+    using executor_type = boost::asio::any_io_executor;  ///< the client's executor
 
     /// Called once per event, on the watcher's strand (never concurrently with itself). It may
     /// call `add`, `remove` and `stop`. It must not throw: an exception escapes from the
@@ -154,8 +156,11 @@ public:
     /// outside [0, 1]), naming the field.
     explicit watcher(client& c, watch_options options = {});
 
+    /// Not while it runs; a moved-from watcher may only be assigned to or destroyed.
+    ///@{
     watcher(watcher&&) noexcept;
     watcher& operator=(watcher&&) noexcept;
+    ///@}
     watcher(const watcher&) = delete;
     watcher& operator=(const watcher&) = delete;
 
