@@ -6,6 +6,7 @@
 // simulator serves, --fields, the exit code of each class of failure, the key kept out of
 // every output and out of the process list, no progress bar without a terminal, and a real
 // terminal (tmux) for the bar.
+#include "dto_properties.hpp"
 #include "gateway_fixture.hpp"
 
 #include <beeos/timestamp.hpp>
@@ -295,51 +296,8 @@ struct temp_file
     std::string path;
 };
 
-// The properties of InstanceDataDTO, as the tool must print them.
-const std::set<std::string> dto_properties = {
-    "id",
-    "ownerId",
-    "agentFramework",
-    "providerId",
-    "externalId",
-    "osType",
-    "hostingType",
-    "cloudProvider",
-    "name",
-    "modelPrimary",
-    "models",
-    "status",
-    "desiredStatus",
-    "endpoint",
-    "bridgeId",
-    "identityId",
-    "totalRunSeconds",
-    "connectivity",
-    "connectivityReason",
-    "haltReason",
-    "providerConfig",
-    "publicIp",
-    "clusterId",
-    "region",
-    "imageId",
-    "imageRef",
-    "isTrial",
-    "expiresAt",
-    "errorMessage",
-    "systemPrompt",
-    "mcpServers",
-    "startedAt",
-    "stoppedAt",
-    "statusEnteredAt",
-    "connectivityUpdatedAt",
-    "msConnectionStatus",
-    "msConnectionUpdatedAt",
-    "createdAt",
-    "updatedAt",
-    "screenshotUrl",
-    "screenshotUpdatedAt",
-    "capabilities",
-};
+// The properties of InstanceDataDTO, as the tool must print them (in any order here).
+const std::set<std::string> dto_properties(beeos::test::dto_properties.begin(), beeos::test::dto_properties.end());
 
 bool is_time_key(std::string_view k)
 {

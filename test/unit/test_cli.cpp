@@ -3,6 +3,8 @@
 // The pure parts of the `beeos` tool (tools/cli): durations, conditions, fields and JSON,
 // tables, the progress line, exit codes, id files, the configuration, and the command line
 // run in-process for everything that sends nothing.
+#include "dto_properties.hpp"
+
 #include <cli/attempt_log.hpp>
 #include <cli/commands.hpp>
 #include <cli/condition.hpp>
@@ -62,51 +64,7 @@ std::string message_of(auto&& f)
     return "(no exception)";
 }
 
-// Every property of InstanceDataDTO in beeos-platform-v1.yaml, in its order.
-const std::vector<std::string> dto_properties = {
-    "id",
-    "ownerId",
-    "agentFramework",
-    "providerId",
-    "externalId",
-    "osType",
-    "hostingType",
-    "cloudProvider",
-    "name",
-    "modelPrimary",
-    "models",
-    "status",
-    "desiredStatus",
-    "endpoint",
-    "bridgeId",
-    "identityId",
-    "totalRunSeconds",
-    "connectivity",
-    "connectivityReason",
-    "haltReason",
-    "providerConfig",
-    "publicIp",
-    "clusterId",
-    "region",
-    "imageId",
-    "imageRef",
-    "isTrial",
-    "expiresAt",
-    "errorMessage",
-    "systemPrompt",
-    "mcpServers",
-    "startedAt",
-    "stoppedAt",
-    "statusEnteredAt",
-    "connectivityUpdatedAt",
-    "msConnectionStatus",
-    "msConnectionUpdatedAt",
-    "createdAt",
-    "updatedAt",
-    "screenshotUrl",
-    "screenshotUpdatedAt",
-    "capabilities",
-};
+using beeos::test::dto_properties;
 
 beeos::instance sample_instance()
 {
