@@ -71,8 +71,13 @@ void validate(const client_options& o)
     if (o.retry_budget.retry_cost == 0)
         throw std::invalid_argument("client_options.retry_budget.retry_cost must be at least 1");
     const auto& rl = o.rate_limit;
-    if (!std::isfinite(rl.requests_per_second) || rl.requests_per_second < 0)
-        throw std::invalid_argument("client_options.rate_limit.requests_per_second must be a finite number >= 0 (0: no limit)");
+    // Below one request in about 11.6 days the interval no longer fits the clock's duration and
+    // the limit would silently vanish.
+    if (!std::isfinite(rl.requests_per_second) || rl.requests_per_second < 0 ||
+        (rl.requests_per_second > 0 && rl.requests_per_second < rate_limit_options::min_requests_per_second))
+        throw std::invalid_argument(
+            "client_options.rate_limit.requests_per_second must be 0 (no limit) or a finite number >= 1e-6"
+        );
     if (rl.burst == 0)
         throw std::invalid_argument("client_options.rate_limit.burst must be at least 1");
     if (!(rl.decrease_factor > 0 && rl.decrease_factor <= 1) || !(rl.min_rate_fraction > 0 && rl.min_rate_fraction <= 1) ||

@@ -15,8 +15,13 @@ rate_limiter::rate_limiter(const rate_limit_options& opts)
 void rate_limiter::set_rate(double rate)
 {
     rate_ = rate;
-    interval_ = std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(1.0 / rate));
-    tolerance_ = interval_ * (std::max(opts_.burst, 1u) - 1);
+    // In seconds, bounded before the conversion: an adaptive decrease of the smallest limit, or
+    // a large burst at a small rate, must not overflow the clock's integer duration.
+    constexpr double max_seconds = 1e9;  // about 31 years: never reached by a valid limit
+    const double interval = std::min(1.0 / rate, max_seconds);
+    const double tolerance = std::min(interval * (std::max(opts_.burst, 1u) - 1), max_seconds);
+    interval_ = std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(interval));
+    tolerance_ = std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(tolerance));
 }
 
 rate_limiter::reservation rate_limiter::reserve(clock_type::time_point now, clock_type::time_point deadline)
@@ -71,7 +76,10 @@ void rate_limiter::on_throttled(clock_type::time_point now)
     if (last_change_ != clock_type::time_point{} && now - last_change_ < opts_.recovery_interval && rate_ < limit_)
         return;
     double floor = limit_ * std::clamp(opts_.min_rate_fraction, 0.0, 1.0);
-    set_rate(std::max({rate_ * std::clamp(opts_.decrease_factor, 0.0, 1.0), floor, 1e-3}));
+    // Never below the smallest valid limit (a rate of 0 would never send again), and so never
+    // above this limit either: the floor once was an absolute 1e-3/s, which raised a smaller
+    // limit on every 429.
+    set_rate(std::max({rate_ * std::clamp(opts_.decrease_factor, 0.0, 1.0), floor, rate_limit_options::min_requests_per_second}));
     last_change_ = now;
     // Void the schedule made at the old rate: the waiting calls reserve again as they wake.
     tat_ = std::min(tat_, now);

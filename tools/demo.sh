@@ -13,7 +13,7 @@ build=${BEEOS_BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DBEEOS_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build" -j2 --target beeos beeos-cli beeos-gateway-sim beeos-poll-example beeos-discover-and-fetch
 # What a newcomer gets from `cmake --install`: headers, library, CMake package, beeos.pc, beeos.
-prefix=$PWD/$build/install
+case $build in /*) prefix=$build/install ;; *) prefix=$PWD/$build/install ;; esac
 cmake --install "$build" --prefix "$prefix" >/dev/null
 
 workdir=$(mktemp -d)

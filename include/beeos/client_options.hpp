@@ -76,6 +76,9 @@ struct BEEOS_DECL retry_budget_options
 /// decrease, as TCP does).
 struct BEEOS_DECL rate_limit_options
 {
+    /// The smallest limit (one request in about 11.6 days) that `requests_per_second` may be.
+    static constexpr double min_requests_per_second = 1e-6;
+
     /// Most requests per second; 0 (the default) sets no limit and no adaptive behaviour.
     double requests_per_second = 0;
 

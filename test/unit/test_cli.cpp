@@ -27,7 +27,10 @@
 #include <boost/program_options/variables_map.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <fcntl.h>
+#include <pty.h>
 #include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -558,7 +561,9 @@ BOOST_AUTO_TEST_CASE(configuration_errors_never_show_the_key)
         {{"--api-key-file", "/nonexistent/key"}, "cannot open '/nonexistent/key'"},
         {{"--api-key-file", blank.path}, "holds no key on its first line"},
         {{"--connections", "0"}, "--connections: must be 1 to 1024"},
-        {{"--rate", "-5"}, "--rate: must be a positive number"},
+        {{"--rate", "-5"}, "--rate: must be a number of requests per second, at least 0.000001"},
+        // So small that the library's limit would vanish (found by review).
+        {{"--rate", "1e-10"}, "--rate: must be a number of requests per second, at least 0.000001"},
         {{"--burst", "5"}, "--burst needs --rate"},
         {{"--timeout", "30"}, "--timeout: invalid duration '30'"},
     };
@@ -743,6 +748,101 @@ BOOST_AUTO_TEST_CASE(options_before_the_command)
     c = run_cli({"--url", "https://x.example", "list", "extra"});
     BOOST_TEST(c.code == 2);
     BOOST_TEST(contains(c.err, "list takes no ids"), c.err);
+}
+
+// Found by review: rows that could not be written (a full disk) were dropped and the run
+// exited 0.
+BOOST_AUTO_TEST_CASE(output_that_cannot_be_written_fails_the_run)
+{
+    int full = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
+    BOOST_REQUIRE(full >= 0);
+    std::FILE* err = std::tmpfile();
+    BOOST_REQUIRE(err);
+    std::vector<std::string> args = {"beeos", "--version"};
+    std::vector<char*> argv;
+    for (auto& a : args)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+    int code = 0;
+    {
+        cli::console con(full, fileno(err));
+        code = cli::run(2, argv.data(), [](const char*) -> const char* { return nullptr; }, con);
+        BOOST_TEST(con.output_failed());
+    }
+    BOOST_TEST(code == int(cli::exit_failed));
+    const std::string e = slurp(err);
+    BOOST_TEST(contains(e, "cannot write to standard output: No space left on device"), e);
+    std::fclose(err);
+    ::close(full);
+}
+
+// Found by review: every row erased the progress bar, also rows going to a file, so the bar
+// was never seen. Only rows for the terminal erase it.
+BOOST_AUTO_TEST_CASE(rows_to_a_file_leave_the_progress_bar_on_the_terminal)
+{
+    int master = -1, slave = -1;
+    BOOST_REQUIRE(::openpty(&master, &slave, nullptr, nullptr, nullptr) == 0);
+    std::FILE* out = std::tmpfile();
+    BOOST_REQUIRE(out);
+    {
+        cli::console con(fileno(out), slave);
+        BOOST_REQUIRE(con.stderr_is_tty());
+        BOOST_REQUIRE(!con.stdout_is_tty());
+        con.show_status("12/100");
+        con.out("inst_1\n");
+        con.out("inst_2\n");
+        con.flush();
+        con.show_status("14/100");
+    }  // the destructor erases the bar once, at the end
+    ::close(slave);
+    std::string screen;
+    char buf[256];
+    for (ssize_t n; (n = ::read(master, buf, sizeof buf)) > 0;)
+        screen.append(buf, static_cast<std::size_t>(n));
+    ::close(master);
+    BOOST_TEST(screen == "\r12/100\x1b[K\r14/100\x1b[K\r\x1b[K");
+    BOOST_TEST(slurp(out) == "inst_1\ninst_2\n");
+    std::fclose(out);
+}
+
+// Found by review: usage slips that sent requests or said the wrong thing.
+BOOST_AUTO_TEST_CASE(usage_slips_are_usage_errors_and_send_nothing)
+{
+    // An empty id (an unset shell variable) is a usage error, not an id that fails.
+    auto r = run_cli({"get", "inst_1", ""}, {{"BEEOS_API_KEY", std::string(secret)}});
+    BOOST_TEST(r.code == int(cli::exit_usage));
+    BOOST_TEST(contains(r.err, "instance id 2 is empty"), r.err);
+    r = run_cli({"watch", ""}, {{"BEEOS_API_KEY", std::string(secret)}});
+    BOOST_TEST(r.code == int(cli::exit_usage));
+    r = run_cli({"wait", "", "--until", "running-online"}, {{"BEEOS_API_KEY", std::string(secret)}});
+    BOOST_TEST(r.code == int(cli::exit_usage));
+    BOOST_TEST(contains(r.err, "the instance id is empty"), r.err);
+    // An empty or misspelt filter would list everything, or nothing, and exit 0.
+    r = run_cli({"list", "--status", ""}, {{"BEEOS_API_KEY", std::string(secret)}});
+    BOOST_TEST(r.code == int(cli::exit_usage));
+    BOOST_TEST(contains(r.err, "--status: empty"), r.err);
+    r = run_cli({"list", "--search="}, {{"BEEOS_API_KEY", std::string(secret)}});
+    BOOST_TEST(r.code == int(cli::exit_usage));
+    r = run_cli({"list", "--status", "runing"}, {{"BEEOS_API_KEY", std::string(secret)}});
+    BOOST_TEST(r.code == int(cli::exit_usage));
+    BOOST_TEST(contains(r.err, "unknown status 'runing' (one of: pending, provisioning, running, stopped, terminated)"), r.err);
+    // `help` names the right problem.
+    r = run_cli({"help", "get", "list"});
+    BOOST_TEST(r.code == int(cli::exit_usage));
+    BOOST_TEST(contains(r.err, "one command at a time"), r.err);
+    BOOST_TEST(!contains(r.err, "unknown command"), r.err);
+    // `--` before the command ends the tool's options, not the command's.
+    r = run_cli({"--", "get", "--help"});
+    BOOST_TEST(r.code == int(cli::exit_ok));
+    BOOST_TEST(contains(r.out, "usage: beeos get"), r.out);
+}
+
+BOOST_AUTO_TEST_CASE(a_byte_order_mark_is_not_part_of_the_first_id)
+{
+    std::istringstream in("\xEF\xBB\xBFinst_1\r\ninst_2\r\n");
+    std::vector<std::string> ids;
+    cli::read_ids(in, ids);
+    BOOST_TEST(ids == (std::vector<std::string>{"inst_1", "inst_2"}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -59,6 +59,38 @@ BOOST_AUTO_TEST_CASE(requests_are_spaced_one_interval_apart)
     BOOST_TEST(ms_between(first, previous) == 490.0, boost::test_tools::tolerance(1e-6));
 }
 
+// Found by review: at a tiny rate 1 / rate overflowed the clock's duration and the limit
+// vanished, and a 429 raised a limit below 1e-3/s to 1e-3/s. The smallest valid limit, after
+// 429s and with a huge burst, still paces and stays at or below its limit.
+BOOST_AUTO_TEST_CASE(the_smallest_limit_still_paces_after_decreases_and_with_a_huge_burst)
+{
+    auto o = limit(rate_limit_options::min_requests_per_second, 4'000'000'000u);
+    o.adaptive = true;
+    o.min_rate_fraction = 0.001;
+    rate_limiter rl(o);
+    for (int i = 0; i < 20; ++i)
+        rl.on_throttled(t0 + std::chrono::hours(i));
+    // A 429 never raises the rate above the limit (an absolute floor of 1e-3/s once did).
+    BOOST_TEST(rl.current_rate() > 0.0);
+    BOOST_TEST(rl.current_rate() <= rate_limit_options::min_requests_per_second);
+    const auto later = t0 + std::chrono::hours(30);
+    std::vector<clock_type::time_point> at;
+    for (int i = 0; i < 3; ++i)
+        at.push_back(rl.reserve(later).send_at);
+    // Whatever the burst allows at once, the turns never run backwards or come before now...
+    for (std::size_t i = 0; i < at.size(); ++i)
+    {
+        BOOST_TEST((at[i] >= later));
+        if (i > 0)
+            BOOST_TEST((at[i] >= at[i - 1]));
+    }
+    // ...and a limit of one request per burst paces the second one days away, not at once.
+    rate_limiter single(limit(rate_limit_options::min_requests_per_second));
+    const auto first = single.reserve(t0).send_at;
+    const auto second = single.reserve(t0).send_at;
+    BOOST_TEST((second - first > std::chrono::hours(24 * 11)));
+}
+
 BOOST_AUTO_TEST_CASE(burst_goes_at_once_after_a_quiet_spell_then_paces)
 {
     rate_limiter rl(limit(100, 5));

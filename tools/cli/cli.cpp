@@ -181,7 +181,10 @@ std::span<const command_spec* const> all_commands()
     return commands;
 }
 
-int run(int argc, char** argv, const env_lookup& env, console& con)
+namespace
+{
+
+int run_tool(int argc, char** argv, const env_lookup& env, console& con)
 {
     std::vector<std::string> args(argv + 1, argv + argc);
     scrub_secret_args(argc, argv);
@@ -232,6 +235,10 @@ int run(int argc, char** argv, const env_lookup& env, console& con)
     std::string name = args[*at];
     std::vector<std::string> tokens = args;
     tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(*at));
+    // `beeos -- get ...`: the `--` only ended the tool's own options; the command's are parsed
+    // as usual (left in place, it would make every later option an id).
+    if (*at > 0 && args[*at - 1] == "--")
+        tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(*at - 1));
 
     if (name == "help")
     {
@@ -245,10 +252,12 @@ int run(int argc, char** argv, const env_lookup& env, console& con)
             return exit_ok;
         }
         const command_spec* c = find_command(rest.front());
-        if (!c || rest.size() > 1)
+        if (!c)
             return usage_failure(
                 con, "beeos help", "unknown command '" + rest.front() + "' (one of: " + command_names() + ")", "beeos --help"
             );
+        if (rest.size() > 1)
+            return usage_failure(con, "beeos help", "one command at a time, not " + std::to_string(rest.size()), "beeos --help");
         con.out(command_help(*c, env));
         return exit_ok;
     }
@@ -277,6 +286,23 @@ int run(int argc, char** argv, const env_lookup& env, console& con)
         con.err_line(where + ": " + e.what());
         return exit_failed;
     }
+}
+
+}  // namespace
+
+int run(int argc, char** argv, const env_lookup& env, console& con)
+{
+    int code = run_tool(argc, argv, env, con);
+    con.flush();
+    // Rows that never reached stdout are a failure, whatever the lookups said; it outranks
+    // "not found" as every class-1 failure does.
+    if (con.output_failed())
+    {
+        con.err_line("beeos: " + con.output_error());
+        if (code == exit_ok || code == exit_not_found)
+            code = exit_failed;
+    }
+    return code;
 }
 
 }  // namespace beeos::cli

@@ -2,6 +2,7 @@
 //
 // `beeos list`: walks the listing page by page, printing each page as it arrives.
 #include "commands.hpp"
+#include "condition.hpp"
 #include "exit_status.hpp"
 #include "instance_output.hpp"
 #include "session.hpp"
@@ -43,9 +44,16 @@ void add_list_options(po::options_description& d)
         ("limit", po::value<long long>()->value_name("N"), "stop after N instances (default: all)");
 }
 
-std::string string_arg(const command_context& ctx, const char* name)
+// A filter's value; absent is no filter, but an empty one is refused: the API would take it
+// as no filter too and list everything, which is not what `--status "$s"` with an unset `s` meant.
+std::string filter_arg(const command_context& ctx, const char* name)
 {
-    return ctx.vm.count(name) ? ctx.vm[name].as<std::string>() : std::string();
+    if (!ctx.vm.count(name))
+        return {};
+    std::string v = ctx.vm[name].as<std::string>();
+    if (v.empty())
+        throw std::invalid_argument(std::string("--") + name + ": empty (leave the option out to list everything)");
+    return v;
 }
 
 asio::awaitable<void> list_all(
@@ -76,6 +84,8 @@ asio::awaitable<void> list_all(
             status->add_success();
             ++printed;
         }
+        // Each page as it arrives, also into a pipe (`beeos list | while read ...`).
+        con->flush();
     }
 }
 
@@ -84,12 +94,15 @@ int run_list(command_context& ctx)
     if (!ctx.args.empty())
         throw std::invalid_argument("list takes no ids (did you mean 'beeos get'?)");
     list_filter filter{
-        .status = string_arg(ctx, "status"),
-        .provider_id = string_arg(ctx, "provider"),
-        .agent_framework = string_arg(ctx, "framework"),
-        .cluster_id = string_arg(ctx, "cluster"),
-        .search = string_arg(ctx, "search"),
+        .status = filter_arg(ctx, "status"),
+        .provider_id = filter_arg(ctx, "provider"),
+        .agent_framework = filter_arg(ctx, "framework"),
+        .cluster_id = filter_arg(ctx, "cluster"),
+        .search = filter_arg(ctx, "search"),
     };
+    // A misspelt status would list nothing and exit 0.
+    if (!filter.status.empty() && !parse_status(filter.status))
+        throw std::invalid_argument("--status: unknown status '" + filter.status + "' (one of: " + status_spellings() + ")");
     std::optional<std::size_t> limit;
     if (ctx.vm.count("limit"))
     {

@@ -43,6 +43,8 @@ int run_wait(command_context& ctx)
         throw std::invalid_argument(
             ctx.args.empty() ? "an instance id is required" : "wait takes exactly one instance id (use 'beeos watch --until' for several)"
         );
+    if (ctx.args.front().empty())
+        throw std::invalid_argument("the instance id is empty");
     if (!ctx.vm.count("until"))
         throw std::invalid_argument("--until COND is required (" + condition_spellings() + ")");
     wait_condition cond = parse_condition(ctx.vm["until"].as<std::string>());

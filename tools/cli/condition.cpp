@@ -35,6 +35,26 @@ std::string condition_spellings()
     return out;
 }
 
+std::optional<instance_status> parse_status(std::string_view text) noexcept
+{
+    for (instance_status s : waitable_statuses)
+        if (to_string(s) == text)
+            return s;
+    return std::nullopt;
+}
+
+std::string status_spellings()
+{
+    std::string out;
+    for (instance_status s : waitable_statuses)
+    {
+        if (!out.empty())
+            out += ", ";
+        out += to_string(s);
+    }
+    return out;
+}
+
 wait_condition parse_condition(std::string_view text)
 {
     if (text == "running-online")
@@ -42,10 +62,8 @@ wait_condition parse_condition(std::string_view text)
     constexpr std::string_view status_prefix = "status=";
     if (text.starts_with(status_prefix))
     {
-        std::string_view wanted = text.substr(status_prefix.size());
-        for (instance_status s : waitable_statuses)
-            if (to_string(s) == wanted)
-                return status_is(s);
+        if (auto s = parse_status(text.substr(status_prefix.size())))
+            return status_is(*s);
     }
     throw std::invalid_argument("unknown condition '" + std::string(text) + "' (expected one of: " + condition_spellings() + ")");
 }

@@ -4,6 +4,7 @@
 
 #include <beeos/waiter.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,13 @@ wait_condition parse_condition(std::string_view text);
 
 /// The accepted spellings for help texts: `running-online, status=pending, ...`.
 std::string condition_spellings();
+
+/// The status named `text` (pending, provisioning, running, stopped, terminated); `std::nullopt`
+/// for anything else, `unknown` included.
+std::optional<instance_status> parse_status(std::string_view text) noexcept;
+
+/// The names `parse_status` accepts, comma-separated.
+std::string status_spellings();
 
 }  // namespace beeos::cli
 

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 namespace beeos::cli
 {
@@ -54,6 +55,10 @@ void console::write_all(int fd, std::string_view data)
             // default SIGPIPE action would, with the status shells report for it.
             if (errno == EPIPE && fd == out_fd_)
                 std::_Exit(128 + 13);
+            // Any other failure of stdout loses rows: remembered, so the run fails. (A failed
+            // write to stderr has nowhere left to be reported.)
+            if (fd == out_fd_ && out_errno_ == 0)
+                out_errno_ = errno;
             return;
         }
         data.remove_prefix(static_cast<std::size_t>(n));
@@ -62,7 +67,9 @@ void console::write_all(int fd, std::string_view data)
 
 void console::out(std::string_view lines)
 {
-    clear_status();
+    // Only rows that go to the terminal would run into the bar.
+    if (out_tty_)
+        clear_status();
     out_buf_ += lines;
     if (flush_each_write_ || out_buf_.size() >= out_block)
         flush();
@@ -72,8 +79,14 @@ void console::flush()
 {
     if (out_buf_.empty())
         return;
-    write_all(out_fd_, out_buf_);
+    if (out_errno_ == 0)
+        write_all(out_fd_, out_buf_);
     out_buf_.clear();
+}
+
+std::string console::output_error() const
+{
+    return std::string("cannot write to standard output: ") + std::strerror(out_errno_);
 }
 
 void console::err_line(std::string_view line)

@@ -14,7 +14,7 @@ namespace beeos::cli
 ///
 /// Every write to either stream first erases the status line, so rows, error lines and the
 /// bar never mix on a terminal shared by both streams; the bar comes back at its next
-/// redraw. Stdout is buffered here and written in whole lines only, and always flushed before
+/// redraw (rows going elsewhere, to a file or a pipe, leave the bar alone). Stdout is buffered here and written in whole lines only, and always flushed before
 /// the bar is drawn, so a partial row never sits in front of the bar. Stderr is written at
 /// once. Not thread-safe: the tool runs one thread.
 class console
@@ -54,6 +54,12 @@ public:
     /// The terminal width of stderr, 80 when unknown.
     std::size_t stderr_columns() const noexcept;
 
+    /// A write to stdout failed (a full disk, `>/dev/full`, stdout closed when the tool
+    /// started); what was printed after that is lost, so the run must not exit 0.
+    bool output_failed() const noexcept { return out_errno_ != 0; }
+    /// `output_failed()` as one line, e.g. "cannot write to standard output: No space left on device".
+    std::string output_error() const;
+
 private:
     void write_all(int fd, std::string_view data);
 
@@ -63,6 +69,7 @@ private:
     bool err_tty_;
     bool status_shown_ = false;
     bool flush_each_write_ = false;
+    int out_errno_ = 0;
     std::string out_buf_;
     std::vector<std::string> secrets_;
 };

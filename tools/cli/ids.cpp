@@ -30,9 +30,15 @@ std::string_view trim(std::string_view s)
 
 void read_ids(std::istream& in, std::vector<std::string>& out)
 {
+    bool first = true;
     for (std::string line; std::getline(in, line);)
     {
-        std::string_view id = trim(line);
+        std::string_view id = line;
+        // A UTF-8 byte order mark (editors on Windows write one) is not part of the first id.
+        if (first && id.starts_with("\xEF\xBB\xBF"))
+            id.remove_prefix(3);
+        first = false;
+        id = trim(id);
         if (id.empty() || id.front() == '#')
             continue;
         for (std::size_t i = 1; i < id.size(); ++i)

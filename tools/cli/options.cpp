@@ -125,8 +125,8 @@ connection_settings resolve_connection(const po::variables_map& vm, const env_lo
     if (vm.count("rate"))
     {
         double r = vm["rate"].as<double>();
-        if (!std::isfinite(r) || r <= 0)
-            throw std::invalid_argument("--rate: must be a positive number of requests per second");
+        if (!std::isfinite(r) || r < rate_limit_options::min_requests_per_second)
+            throw std::invalid_argument("--rate: must be a number of requests per second, at least 0.000001");
         o.rate_limit.requests_per_second = r;
     }
     if (vm.count("burst"))

@@ -25,6 +25,11 @@ client make_client(boost::asio::io_context& io, command_context& ctx)
 
 std::vector<std::string> collect_ids(command_context& ctx)
 {
+    // An empty argument is a usage error (nothing is sent), not an id that fails: typically an
+    // unset shell variable (`beeos get "$id"`). Files skip blank lines instead.
+    for (std::size_t i = 0; i < ctx.args.size(); ++i)
+        if (ctx.args[i].empty())
+            throw std::invalid_argument("instance id " + std::to_string(i + 1) + " is empty");
     std::vector<std::string> ids = ctx.args;
     if (ctx.vm.count("ids-from"))
         for (const std::string& path : ctx.vm["ids-from"].as<std::vector<std::string>>())
