@@ -92,15 +92,20 @@ public:
             ::close(out_);
     }
 
-    /// SIGTERM and reap it now; its stdout pipe then reads end of file.
-    void terminate() noexcept
+    /// SIGTERM and reap it now; its stdout pipe then reads end of file. Returns its exit
+    /// status, or -1 when it was killed by a signal or had been reaped already.
+    int terminate() noexcept
     {
+        int code = -1;
         if (pid_ > 0)
         {
             ::kill(pid_, SIGTERM);
-            ::waitpid(pid_, nullptr, 0);
+            int status = 0;
+            if (::waitpid(pid_, &status, 0) == pid_ && WIFEXITED(status))
+                code = WEXITSTATUS(status);
             pid_ = -1;
         }
+        return code;
     }
 
     /// The next line on its stdout; false at end of file or after `timeout`. Asserts nothing,
