@@ -391,6 +391,7 @@ void client_impl::finish(call_state& call) noexcept
         call.discard_result();
         stats_.calls_failed.fetch_add(1, std::memory_order_relaxed);
     }
+    stats_.calls_finished.fetch_add(1, std::memory_order_relaxed);
     // Out of `flights_` (inside deliver) before out of `calls_`, so a joiner never meets a call
     // that is being torn down.
     call.deliver();

@@ -322,8 +322,11 @@ client_stats client_impl::stats() const
     s.connections_leased = pool.open - pool.idle - opening;
     s.calls_queued = pool.waiting;
     {
-        std::lock_guard lock(calls_mtx_);
-        s.calls_in_flight = calls_.size();
+        // Finished first: both only grow, so the difference is never an undercount of what
+        // was started. (`calls_` itself keeps a call until after its handler was delivered.)
+        const auto finished = stats_.calls_finished.load(std::memory_order_relaxed);
+        const auto started = stats_.calls_started.load(std::memory_order_relaxed);
+        s.calls_in_flight = started > finished ? started - finished : 0;
     }
     s.retry_budget_tokens = budget_.tokens();
     s.rate_limit_current = limiter_.current_rate();

@@ -155,6 +155,9 @@ private:
     {
         std::atomic<std::uint64_t> calls_started{0};
         std::atomic<std::uint64_t> calls_failed{0};
+        // Counted before the handler is delivered, so a handler (or what it answers, as the
+        // metrics example does) never sees its own call still in flight.
+        std::atomic<std::uint64_t> calls_finished{0};
         std::atomic<std::uint64_t> requests_sent{0};
         std::atomic<std::uint64_t> retries{0};
         std::atomic<std::uint64_t> resends{0};

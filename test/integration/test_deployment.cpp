@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -400,6 +401,35 @@ BOOST_AUTO_TEST_CASE(stats_under_concurrency)
     BOOST_TEST(s.calls_failed == 0u);
     BOOST_TEST(s.bytes_received > s.requests_sent * 1000);  // a fixture instance is ~2 KB
     BOOST_TEST(s.connections_open <= 8u);
+}
+
+// Found when the metrics example was tested under TSan: a handler that read stats() (or a
+// server answering from it) could still see its own call in flight.
+BOOST_AUTO_TEST_CASE(a_completed_call_is_not_in_flight_when_its_handler_runs)
+{
+    gateway_fixture f;
+    asio::io_context io;
+    beeos::client c{io.get_executor(), f.options()};
+    constexpr int calls = 200;
+    std::atomic<int> done{0}, seen_in_flight{0};
+    std::function<void()> next = [&]
+    {
+        c.async_get_instance("inst_" + std::to_string(done.load()), [&](boost::system::error_code ec, beeos::instance) {
+            BOOST_TEST(!ec);
+            if (c.stats().calls_in_flight != 0)  // one call at a time, and this one is over
+                ++seen_in_flight;
+            if (++done < calls)
+                next();
+        });
+    };
+    next();
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i)
+        threads.emplace_back([&] { io.run_for(60s); });
+    for (auto& t : threads)
+        t.join();
+    BOOST_TEST(done.load() == calls);
+    BOOST_TEST(seen_in_flight.load() == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
