@@ -6,8 +6,11 @@
 #include <gateway.hpp>
 #include <test_pki.hpp>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
@@ -87,6 +90,24 @@ struct gateway_fixture
 
 /// Runs `coro` on `io` and fails the test when it does not finish within `limit`: no test can
 /// hang the suite.
+/// One lookup's whole outcome, for tests that look at the error details as well as the value.
+struct lookup
+{
+    boost::system::error_code ec;
+    beeos::instance inst;
+    beeos::error_info info;
+};
+
+/// `get_instance` that never throws: the outcome, error details included.
+inline boost::asio::awaitable<lookup> get(beeos::client& c, std::string id)
+{
+    lookup r;
+    auto [ec, inst] = co_await c.async_get_instance(id, r.info, boost::asio::as_tuple(boost::asio::use_awaitable));
+    r.ec = ec;
+    r.inst = std::move(inst);
+    co_return r;
+}
+
 template <class Awaitable>
 void run_test_coroutine(boost::asio::io_context& io, Awaitable coro, std::chrono::steady_clock::duration limit = std::chrono::seconds(30))
 {

@@ -32,6 +32,8 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using beeos::errc;
 using beeos::test::gateway_fixture;
+using beeos::test::get;
+using beeos::test::lookup;
 using beeos::test::run_test_coroutine;
 using beeos::test::run_until;
 using clock_type = std::chrono::steady_clock;
@@ -82,22 +84,6 @@ beeos::client_options one_connection(const gateway_fixture& f, unsigned attempts
     o.retry.initial_backoff = std::chrono::milliseconds(1);
     o.coalesce_requests = false;
     return o;
-}
-
-struct lookup
-{
-    boost::system::error_code ec;
-    beeos::instance inst;
-    beeos::error_info info;
-};
-
-asio::awaitable<lookup> get(beeos::client& c, std::string id)
-{
-    lookup r;
-    auto [ec, inst] = co_await c.async_get_instance(id, r.info, asio::as_tuple(asio::use_awaitable));
-    r.ec = ec;
-    r.inst = std::move(inst);
-    co_return r;
 }
 
 }  // namespace
