@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -75,10 +76,13 @@ public:
     std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
     unsigned short port() const { return port_; }
 
-    /// Requests it logged ("CONNECT 127.0.0.1:443 HTTP/1.1", "GET http://... HTTP/1.1").
-    std::vector<std::string> requests() const
+    /// Requests it logged ("CONNECT 127.0.0.1:443 HTTP/1.1", "GET http://... HTTP/1.1"), once
+    /// at least `at_least` have been (or 10 s passed): its log reaches the reader thread a little
+    /// after the request itself was answered, later still on a loaded machine.
+    std::vector<std::string> requests(std::size_t at_least = 0) const
     {
-        std::lock_guard lock(mtx_);
+        std::unique_lock lock(mtx_);
+        logged_.wait_for(lock, std::chrono::seconds(10), [&] { return requests_.size() >= at_least; });
         return requests_;
     }
 
@@ -91,8 +95,11 @@ private:
             auto at = line.find("): ");
             if (line.find("Request (file descriptor") != std::string::npos && at != std::string::npos)
             {
-                std::lock_guard lock(mtx_);
-                requests_.push_back(line.substr(at + 3));
+                {
+                    std::lock_guard lock(mtx_);
+                    requests_.push_back(line.substr(at + 3));
+                }
+                logged_.notify_all();
             }
         }
     }
@@ -102,6 +109,7 @@ private:
     std::optional<child_process> process_;
     std::thread reader_;
     mutable std::mutex mtx_;
+    mutable std::condition_variable logged_;
     std::vector<std::string> requests_;
 };
 
